@@ -74,6 +74,8 @@ pub struct Bottleneck {
 }
 
 /// A residual block of either kind.
+// Built once per model, never moved in a hot loop; burn's Module derive does not take boxes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum ResidualBlock {
     /// See [`BasicBlock`].

@@ -226,7 +226,6 @@ fn fully_connected_resblock() {
     let zero = |l: burn::nn::Linear| burn::nn::Linear {
         weight: l.weight.map(|w| w.zeros_like()),
         bias: l.bias.map(|b| b.map(|b| b.zeros_like())),
-        ..l
     };
     let block = model::resblock::ResBlock {
         fc1: zero(block.fc1),

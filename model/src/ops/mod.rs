@@ -6,6 +6,7 @@
 pub mod arithmetic;
 pub mod batch_norm;
 pub mod corr2d;
+pub mod edge;
 pub mod pool2d;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};
@@ -14,4 +15,5 @@ pub use corr2d::{
     ConvSpec, conv2d, corr2d, corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
     corr2d_with,
 };
+pub use edge::{edge_image, edge_kernel, learn_edge_kernel};
 pub use pool2d::{PoolMode, pool2d, pool2d_nchw};
