@@ -1,0 +1,78 @@
+//! Optimizer and learning-rate schedule of a [`TrainConfig`], built from burn-optim.
+//!
+//! SGD follows PyTorch: burn's `MomentumConfig` defaults to dampening 0.1, PyTorch's SGD has
+//! none, so dampening is set to 0 to reproduce PyTorch recipes.
+
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::lr_scheduler::LrSchedulerConfig;
+use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::optim::lr_scheduler::linear::LinearLrSchedulerConfig;
+use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::optim::lr_scheduler::sequential::SequentialLrSchedulerConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
+
+use crate::config::{OptimizerKind, SchedulerKind, TrainConfig};
+
+/// The optimizer of `config`.
+pub fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
+    let decay =
+        (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+    match config.optimizer {
+        OptimizerKind::Sgd => {
+            let momentum = (config.momentum > 0.0).then(|| {
+                MomentumConfig::new()
+                    .with_momentum(config.momentum)
+                    .with_dampening(0.0)
+                    .with_nesterov(config.nesterov)
+            });
+            SgdConfig::new()
+                .with_momentum(momentum)
+                .with_weight_decay(decay)
+                .init()
+        }
+        OptimizerKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
+        OptimizerKind::Adamw => AdamWConfig::new()
+            .with_weight_decay(config.weight_decay as f32)
+            .init(),
+    }
+}
+
+/// The learning-rate schedule of `config` over `iterations_per_epoch · epochs` steps.
+pub fn scheduler(
+    config: &TrainConfig,
+    iterations_per_epoch: usize,
+) -> Result<ModuleLrScheduler, String> {
+    let total = (iterations_per_epoch * config.epochs).max(1);
+    let lr = config.lr;
+    match config.scheduler {
+        SchedulerKind::Constant => Ok(lr.into()),
+        SchedulerKind::Step => SequentialLrSchedulerConfig::new(
+            vec![
+                LrSchedulerConfig::Constant(lr),
+                LrSchedulerConfig::Constant(lr / 10.0),
+                LrSchedulerConfig::Constant(lr / 100.0),
+            ],
+            vec![(total / 2).max(1), (total * 3 / 4).max(2)],
+        )
+        .init(),
+        SchedulerKind::Cosine => CosineAnnealingLrSchedulerConfig::new(lr, total).init(),
+        SchedulerKind::Onecycle => {
+            let warmup = (total * 3 / 10).max(1);
+            if warmup >= total {
+                return CosineAnnealingLrSchedulerConfig::new(lr, total).init();
+            }
+            SequentialLrSchedulerConfig::new(
+                vec![
+                    LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(lr / 25.0, lr, warmup)),
+                    LrSchedulerConfig::Cosine(CosineAnnealingLrSchedulerConfig::new(
+                        lr,
+                        total - warmup,
+                    )),
+                ],
+                vec![warmup],
+            )
+            .init()
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! One training run, start to finish: configuration (preset + flags, or the run being
+//! resumed), data, burn's `SupervisedTraining` with the Learner, then the run folder —
+//! weights, history, plots, summary — and the closing line.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::module::Module;
+use burn::prelude::*;
+use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn::train::{Learner, SupervisedTraining};
+use data::{ClassificationBatcher, DatasetKind, Pipeline, PreparedDataset, Split};
+
+use crate::TrainError;
+use crate::classifier::Classifier;
+use crate::cli::Cli;
+use crate::config::TrainConfig;
+use crate::history;
+use crate::plots;
+use crate::preset::preset;
+use crate::progress::EpochReporter;
+use crate::run_dir::{self, files, write_atomic};
+use crate::{backend, optim};
+
+/// What a finished run reports on its last line.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Test accuracy after the last epoch, in [0, 1].
+    pub test_accuracy: f64,
+    /// Epochs in the run's history (all of them, for a resumed run).
+    pub epochs: usize,
+    /// Wall time of this invocation, in seconds.
+    pub seconds: f64,
+    /// The run folder.
+    pub run_dir: PathBuf,
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "test_accuracy={:.4} epochs={} seconds={:.1} run={}",
+            self.test_accuracy,
+            self.epochs,
+            self.seconds,
+            self.run_dir.display()
+        )
+    }
+}
+
+/// The configuration the command line asks for: the preset with the flags applied, or, with
+/// `--resume`, the run's saved configuration (where only `--epochs` may change).
+pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, TrainError> {
+    let usage = TrainError::Usage;
+    let mut config = if cli.resume {
+        let out = cli
+            .out
+            .as_ref()
+            .ok_or_else(|| usage("--resume needs --out DIR, the run to continue".into()))?;
+        let path = out.join(files::CONFIG);
+        TrainConfig::load(&path)
+            .map_err(|e| usage(format!("--resume: cannot read {}: {e}", path.display())))?
+    } else {
+        preset(&cli.preset).map_err(usage)?.config()
+    };
+    if !cli.resume {
+        let mut pipeline_changed = false;
+        if let Some(name) = &cli.model {
+            config.model = model::ModelConfig::new(name.clone());
+            config.model.entry().map_err(|e| usage(e.to_string()))?;
+            pipeline_changed = true;
+        }
+        if let Some(name) = &cli.dataset {
+            config.dataset = name
+                .parse::<DatasetKind>()
+                .map_err(|e| usage(e.to_string()))?;
+            pipeline_changed = true;
+        }
+        if pipeline_changed {
+            fit_to_dataset(&mut config)?;
+        }
+        macro_rules! set {
+            ($($field:ident),*) => { $(if let Some(v) = cli.$field { config.$field = v; })* };
+        }
+        set!(
+            batch_size,
+            optimizer,
+            lr,
+            momentum,
+            weight_decay,
+            scheduler,
+            seed
+        );
+        if cli.limit_train.is_some() {
+            config.limit_train = cli.limit_train;
+        }
+        if cli.limit_test.is_some() {
+            config.limit_test = cli.limit_test;
+        }
+        if cli.augment {
+            config.pipeline.augment = true;
+        }
+    }
+    if let Some(epochs) = cli.epochs {
+        config.epochs = epochs;
+    }
+    config.validate().map_err(usage)?;
+    Ok(config)
+}
+
+/// After `--model` or `--dataset` changed: the dataset's normalization, resized to the
+/// model's input side, and the model's classes and channels set from the dataset.
+fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), TrainError> {
+    let kind = config.dataset;
+    let [channels, side, _] = kind.shape();
+    config.model.num_classes = Some(kind.num_classes());
+    config.model.in_channels = Some(channels);
+    let [_, input_side, _] = config
+        .model
+        .input_shape()
+        .map_err(|e| TrainError::Usage(e.to_string()))?;
+    let mut pipeline = Pipeline::for_dataset(kind);
+    if input_side != side {
+        pipeline.resize = Some(input_side);
+    }
+    pipeline.augment = config.pipeline.augment;
+    config.pipeline = pipeline;
+    Ok(())
+}
+
+/// Runs `train` as the command line asks.
+pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
+    let started = Instant::now();
+    let config = resolve_config(&cli)?;
+    let device = backend::device(cli.backend)?;
+
+    // The run folder: checked before any data is read, created only once the data is there.
+    let run_dir = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| run_dir::default_run_dir(&config.run_name()));
+    let resume_from = if cli.resume {
+        let epoch = run_dir::last_checkpoint(&run_dir).ok_or_else(|| {
+            TrainError::Usage(format!(
+                "--resume: no checkpoint in {}",
+                run_dir.join(files::CHECKPOINTS).display()
+            ))
+        })?;
+        if epoch >= config.epochs {
+            return Err(TrainError::Usage(format!(
+                "--resume: {} already trained {epoch} epochs; pass --epochs N with N > {epoch}",
+                run_dir.display()
+            )));
+        }
+        Some(epoch)
+    } else {
+        if run_dir::last_checkpoint(&run_dir).is_some() {
+            return Err(TrainError::Usage(format!(
+                "{} already holds a run; use --resume to continue it or another --out",
+                run_dir.display()
+            )));
+        }
+        None
+    };
+    println!("device: {device:?}");
+    println!(
+        "preset {}: {} on {}, {} epochs, batch {}, {:?} lr {}",
+        config.preset,
+        config.model.name,
+        config.dataset,
+        config.epochs,
+        config.batch_size,
+        config.optimizer,
+        config.lr
+    );
+
+    let failed = |e: data::DataError| TrainError::Failed(e.to_string());
+    let data_dir = cli.data_dir.as_deref();
+    let train_raw = data::load(config.dataset, Split::Train, data_dir).map_err(failed)?;
+    let test_raw = data::load(config.dataset, Split::Test, data_dir).map_err(failed)?;
+    let mut train_set = PreparedDataset::prepare(&train_raw, &config.pipeline);
+    // Augmentation happens in the training batcher; preparation is the deterministic part.
+    let mut test_set = PreparedDataset::prepare(&test_raw, &config.pipeline);
+    if let Some(n) = config.limit_train {
+        train_set = train_set.limit(n);
+    }
+    if let Some(n) = config.limit_test {
+        test_set = test_set.limit(n);
+    }
+    check_shape(&config, train_set.shape())?;
+
+    let created = !run_dir.exists();
+    std::fs::create_dir_all(&run_dir)
+        .map_err(|e| TrainError::Failed(format!("cannot create {}: {e}", run_dir.display())))?;
+    let result = train_in(&config, &device, &run_dir, resume_from, train_set, test_set);
+    if result.is_err() && created && resume_from.is_none() {
+        let _ = std::fs::remove_dir_all(&run_dir);
+    }
+    let epochs = result?;
+    let records = history::read(&run_dir.join(files::HISTORY)).map_err(TrainError::Failed)?;
+    let last = records
+        .last()
+        .ok_or_else(|| TrainError::Failed("no epoch finished".into()))?;
+    Ok(RunOutcome {
+        test_accuracy: last.test_acc,
+        epochs: epochs.max(records.len()),
+        seconds: started.elapsed().as_secs_f64(),
+        run_dir,
+    })
+}
+
+/// The prepared images must have the shape the model takes.
+fn check_shape(config: &TrainConfig, shape: [usize; 3]) -> Result<(), TrainError> {
+    let expected = config
+        .model
+        .input_shape()
+        .map_err(|e| TrainError::Usage(e.to_string()))?;
+    if shape != expected {
+        return Err(TrainError::Usage(format!(
+            "{} takes {}x{}x{} images but the {} pipeline gives {}x{}x{}",
+            config.model.name,
+            expected[0],
+            expected[1],
+            expected[2],
+            config.dataset,
+            shape[0],
+            shape[1],
+            shape[2]
+        )));
+    }
+    Ok(())
+}
+
+/// Trains into `run_dir` (which exists) and writes its files; returns the number of epochs.
+fn train_in(
+    config: &TrainConfig,
+    device: &Device,
+    run_dir: &Path,
+    resume_from: Option<usize>,
+    train_set: PreparedDataset,
+    test_set: PreparedDataset,
+) -> Result<usize, TrainError> {
+    let io = |path: &Path, e: std::io::Error| {
+        TrainError::Failed(format!("cannot write {}: {e}", path.display()))
+    };
+    let config_path = run_dir.join(files::CONFIG);
+    write_atomic(&config_path, config.to_string().as_bytes()).map_err(|e| io(&config_path, e))?;
+
+    let shape = train_set.shape();
+    let iterations_per_epoch = train_set.len().div_ceil(config.batch_size);
+    let mut train_batcher = ClassificationBatcher::new(shape);
+    if config.pipeline.augment {
+        train_batcher = train_batcher.with_augment(config.seed);
+    }
+    let train_loader = DataLoaderBuilder::new(train_batcher)
+        .batch_size(config.batch_size)
+        .shuffle(config.seed)
+        .build(train_set);
+    let test_loader = DataLoaderBuilder::new(ClassificationBatcher::new(shape))
+        .batch_size(config.batch_size.max(256))
+        .build(test_set);
+    // The loader reshuffles with one RNG, one draw per epoch: replay the epochs already
+    // trained so that a resumed run sees the same order as an uninterrupted one.
+    for _ in 0..resume_from.unwrap_or(0) {
+        drop(train_loader.iter());
+    }
+
+    device.seed(config.seed);
+    // The Learner trains the model on the device it lives on: the autodiff one.
+    let net = config
+        .model
+        .init(&device.clone().autodiff())
+        .map_err(|e| TrainError::Usage(e.to_string()))?;
+    let learner = Learner::new(
+        Classifier { net },
+        optim::optimizer(config),
+        optim::scheduler(config, iterations_per_epoch).map_err(TrainError::Usage)?,
+    );
+
+    let history_path = run_dir.join(files::HISTORY);
+    let previous = match resume_from {
+        Some(epoch) => {
+            let mut records = history::read(&history_path).map_err(TrainError::Failed)?;
+            records.retain(|r| r.epoch <= epoch);
+            records
+        }
+        None => Vec::new(),
+    };
+    let mut training = SupervisedTraining::new(run_dir, train_loader, test_loader)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .with_default_checkpointers()
+        .num_epochs(config.epochs);
+    if let Some(epoch) = resume_from {
+        training = training.checkpoint(epoch);
+    }
+    let (reporter, log) = EpochReporter::new(
+        history_path.clone(),
+        previous,
+        resume_from.unwrap_or(0) + 1,
+        config.epochs,
+        training.interrupter(),
+        resume_from,
+    );
+    let result = training.renderer(Box::new(reporter)).launch(learner);
+
+    let (records, failure) = {
+        let log = log
+            .lock()
+            .map_err(|_| TrainError::Failed("the training log was poisoned".into()))?;
+        (log.records.clone(), log.failure.clone())
+    };
+    if let Some(failure) = failure {
+        return Err(TrainError::Failed(failure));
+    }
+
+    // Final weights: the network alone (what infer loads), written then renamed.
+    let model_path = run_dir.join(files::MODEL);
+    let tmp = run_dir::temp_path(&model_path);
+    result
+        .model
+        .net
+        .clone()
+        .into_record()
+        .save(&tmp)
+        .map_err(|e| TrainError::Failed(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, &model_path).map_err(|e| io(&model_path, e))?;
+
+    let title = format!("{} on {}", config.model.name, config.dataset);
+    plots::write_training_curves(&records, run_dir, &title).map_err(TrainError::Failed)?;
+    let summary_path = run_dir.join(files::SUMMARY);
+    let input = config
+        .model
+        .input_shape()
+        .map_err(|e| TrainError::Usage(e.to_string()))?;
+    let summary = model::summarize(
+        &result.model.net.valid(),
+        input,
+        &result.model.net.devices()[0],
+    );
+    write_atomic(&summary_path, format!("{summary}\n").as_bytes())
+        .map_err(|e| io(&summary_path, e))?;
+    Ok(records.len())
+}
