@@ -104,6 +104,11 @@ impl ImageDataset {
         &self.pixels
     }
 
+    /// The shared pixel and label buffers (no copy), for datasets built on top of this one.
+    pub(crate) fn buffers(&self) -> (Arc<[u8]>, Arc<[u8]>) {
+        (self.pixels.clone(), self.labels.clone())
+    }
+
     /// All labels, `[len]`.
     pub fn labels(&self) -> &[u8] {
         &self.labels

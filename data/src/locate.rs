@@ -37,7 +37,7 @@ pub const CACHE_NAME: &str = "cnn-burn";
 pub const SYSTEM_ROOTS: [&str; 1] = ["/usr/share/datasets"];
 
 /// Where to look for datasets and whether and from where to download them. [`Locator::from_env`]
-/// is what [`crate::load`] and [`crate::locate`] use; tests build their own.
+/// is what [`crate::load`] and [`crate::locate()`] use; tests build their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Locator {
     /// Data roots searched in order, each with a note on where it came from.
@@ -154,7 +154,7 @@ impl Locator {
                 }
             }
             (None, _) => "no user cache folder to download into (HOME is not set)".to_string(),
-            (Some(_), false) => format!("downloads are off ({OFFLINE_ENV} is set)"),
+            (Some(_), false) => "downloads are off".to_string(),
         };
         Err(self.not_found(kind, split, &candidates, &failure))
     }

@@ -41,8 +41,9 @@ impl PreparedDataset {
         let normalizer = pipeline.normalizer(input[0]);
         let geometry = pipeline.geometry(input);
         let shape = geometry.output_shape();
+        let (source_pixels, labels) = dataset.buffers();
         let pixels: Arc<[u8]> = if shape == input {
-            dataset.pixels().into()
+            source_pixels
         } else {
             let (in_size, out_size) = (dataset.image_size(), shape.iter().product::<usize>());
             let mut out = vec![0u8; dataset.len() * out_size];
@@ -72,7 +73,7 @@ impl PreparedDataset {
         };
         Self {
             pixels,
-            labels: dataset.labels().into(),
+            labels,
             shape,
             len: dataset.len(),
             normalizer: Arc::new(normalizer),

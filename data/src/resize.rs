@@ -52,15 +52,35 @@ impl Taps {
         Self { spans, weights }
     }
 
-    /// One output value from input samples `at(index)`.
-    #[inline]
-    fn apply(&self, out: usize, at: impl Fn(usize) -> u8) -> u8 {
-        let (first, offset, count) = self.spans[out];
-        let mut sum: i32 = 1 << (PRECISION_BITS - 1);
-        for (k, &w) in self.weights[offset..offset + count].iter().enumerate() {
-            sum += i32::from(at(first + k)) * w;
+    /// Resamples one line: `out[i] = sum_k src[first_i + k] * w_ik`, rounded and clamped.
+    fn line(&self, src: &[u8], out: &mut [u8]) {
+        for (o, &(first, offset, count)) in out.iter_mut().zip(&self.spans) {
+            let mut sum: i32 = 1 << (PRECISION_BITS - 1);
+            for (&p, &w) in src[first..first + count]
+                .iter()
+                .zip(&self.weights[offset..offset + count])
+            {
+                sum += i32::from(p) * w;
+            }
+            *o = clip8(sum);
         }
-        clip8(sum)
+    }
+
+    /// Resamples columns: output row `i` is the weighted sum of input rows `first_i + k` (each
+    /// `width` long), rounded and clamped; `acc` is scratch of `width` values.
+    fn columns(&self, src: &[u8], width: usize, out: &mut [u8], acc: &mut [i32]) {
+        for (row, &(first, offset, count)) in out.chunks_exact_mut(width).zip(&self.spans) {
+            acc.fill(1 << (PRECISION_BITS - 1));
+            for (k, &w) in self.weights[offset..offset + count].iter().enumerate() {
+                let input = &src[(first + k) * width..(first + k + 1) * width];
+                for (a, &p) in acc.iter_mut().zip(input) {
+                    *a += i32::from(p) * w;
+                }
+            }
+            for (o, &a) in row.iter_mut().zip(acc.iter()) {
+                *o = clip8(a);
+            }
+        }
     }
 }
 
@@ -139,17 +159,15 @@ impl Resizer {
             image.len(),
             self.shape
         );
-        let mut out = Vec::with_capacity(c * oh * ow);
+        let mut out = vec![0u8; c * oh * ow];
         let mut row_pass = vec![0u8; h * ow];
-        for plane in image.chunks_exact(h * w) {
+        let mut acc = vec![0i32; ow];
+        for (plane, dst) in image.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
             // Horizontal pass: [h, w] -> [h, ow], rounded to bytes.
             let rows: &[u8] = match &self.horizontal {
                 Some(taps) => {
-                    for y in 0..h {
-                        let src = &plane[y * w..(y + 1) * w];
-                        for x in 0..ow {
-                            row_pass[y * ow + x] = taps.apply(x, |i| src[i]);
-                        }
+                    for (src, line) in plane.chunks_exact(w).zip(row_pass.chunks_exact_mut(ow)) {
+                        taps.line(src, line);
                     }
                     &row_pass
                 }
@@ -157,14 +175,8 @@ impl Resizer {
             };
             // Vertical pass: [h, ow] -> [oh, ow].
             match &self.vertical {
-                Some(taps) => {
-                    for y in 0..oh {
-                        for x in 0..ow {
-                            out.push(taps.apply(y, |i| rows[i * ow + x]));
-                        }
-                    }
-                }
-                None => out.extend_from_slice(rows),
+                Some(taps) => taps.columns(rows, ow, dst, &mut acc),
+                None => dst.copy_from_slice(rows),
             }
         }
         out

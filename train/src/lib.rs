@@ -12,6 +12,7 @@ pub mod optim;
 pub mod plots;
 pub mod preset;
 pub mod progress;
+pub mod resume_loader;
 pub mod run_dir;
 pub mod training;
 

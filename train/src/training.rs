@@ -3,6 +3,7 @@
 //! weights, history, plots, summary — and the closing line.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::data::dataloader::DataLoaderBuilder;
@@ -10,7 +11,7 @@ use burn::module::Module;
 use burn::prelude::*;
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
-use data::{ClassificationBatcher, DatasetKind, Pipeline, PreparedDataset, Split};
+use data::{DatasetKind, Pipeline, PreparedDataset, Split};
 
 use crate::TrainError;
 use crate::classifier::Classifier;
@@ -20,6 +21,7 @@ use crate::history;
 use crate::plots;
 use crate::preset::preset;
 use crate::progress::EpochReporter;
+use crate::resume_loader::ResumedLoader;
 use crate::run_dir::{self, files, write_atomic};
 use crate::{backend, optim};
 
@@ -249,22 +251,17 @@ fn train_in(
 
     let shape = train_set.shape();
     let iterations_per_epoch = train_set.len().div_ceil(config.batch_size);
-    let mut train_batcher = ClassificationBatcher::new(shape);
-    if config.pipeline.augment {
-        train_batcher = train_batcher.with_augment(config.seed);
-    }
-    let train_loader = DataLoaderBuilder::new(train_batcher)
-        .batch_size(config.batch_size)
-        .shuffle(config.seed)
-        .build(train_set);
-    let test_loader = DataLoaderBuilder::new(ClassificationBatcher::new(shape))
-        .batch_size(config.batch_size.max(256))
-        .build(test_set);
-    // The loader reshuffles with one RNG, one draw per epoch: replay the epochs already
-    // trained so that a resumed run sees the same order as an uninterrupted one.
-    for _ in 0..resume_from.unwrap_or(0) {
-        drop(train_loader.iter());
-    }
+    // Random crop (padded with the normalized value of black) and flip only when training.
+    let train_loader =
+        DataLoaderBuilder::new(config.pipeline.batcher(shape, Split::Train, config.seed))
+            .batch_size(config.batch_size)
+            .shuffle(config.seed)
+            .build(train_set);
+    let test_loader =
+        DataLoaderBuilder::new(config.pipeline.batcher(shape, Split::Test, config.seed))
+            .batch_size(config.batch_size.max(256))
+            .build(test_set);
+    let train_loader = Arc::new(ResumedLoader::new(train_loader, resume_from.unwrap_or(0)));
 
     device.seed(config.seed);
     // The Learner trains the model on the device it lives on: the autodiff one.

@@ -26,9 +26,13 @@ pub fn data_root() -> Option<PathBuf> {
             return Some(path);
         }
         let cwd = std::env::current_dir().unwrap_or_default();
-        return [cwd.join(&path), workspace.join(&path), crate_dir.join(&path)]
-            .into_iter()
-            .find(|p| p.is_dir());
+        return [
+            cwd.join(&path),
+            workspace.join(&path),
+            crate_dir.join(&path),
+        ]
+        .into_iter()
+        .find(|p| p.is_dir());
     }
     Some(workspace.join("../shared/data")).filter(|p| p.is_dir())
 }

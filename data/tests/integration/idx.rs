@@ -35,7 +35,11 @@ fn reads_gzip_and_raw_files_byte_for_byte() {
 
     // The same data uncompressed, with the original distribution's dotted names.
     let raw = TempDir::new("idx-raw");
-    std::fs::write(raw.join("train-images.idx3-ubyte"), idx_images(37, 28, 28, &pixels)).unwrap();
+    std::fs::write(
+        raw.join("train-images.idx3-ubyte"),
+        idx_images(37, 28, 28, &pixels),
+    )
+    .unwrap();
     std::fs::write(raw.join("train-labels.idx1-ubyte"), idx_labels(&labels)).unwrap();
     let ds = read_split(raw.path(), Split::Train, DIGITS).unwrap();
     assert_eq!(ds.pixels(), &pixels[..]);
@@ -75,7 +79,10 @@ fn corrupt_image_files_are_errors_naming_the_file() {
     );
     let (r, p) = case("empty.gz", &[]);
     expect_err(r, &p, "empty file (0 bytes)");
-    let (r, p) = case("garbage.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let (r, p) = case(
+        "garbage.gz",
+        &[0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
     expect_err(r, &p, "corrupt gzip data");
     let (r, p) = case("not-gzip.gz", b"hello, world");
     expect_err(r, &p, "not gzip-compressed");
@@ -84,7 +91,10 @@ fn corrupt_image_files_are_errors_naming_the_file() {
     expect_err(r, &p, "gzip");
     let (r, p) = case("zero-size", &idx_images(2, 0, 5, &[]));
     expect_err(r, &p, "zero dimension");
-    let (r, p) = case("huge-dims", &idx_images(u32::MAX as usize, 65535, 65535, &[]));
+    let (r, p) = case(
+        "huge-dims",
+        &idx_images(u32::MAX as usize, 65535, 65535, &[]),
+    );
     expect_err(r, &p, "expected");
 
     let folder = dir.join("a-folder.gz");
