@@ -177,3 +177,68 @@ fn bad_flags_exit_2_with_one_line_and_no_run_folder() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Writes a small CIFAR-10 in the real binary format under `root/cifar-10/cifar-10-batches-bin`:
+/// `per_batch` random records in each of the five training batches, `test` in the test batch.
+fn write_cifar(root: &Path, per_batch: usize, test: usize) {
+    let dir = root.join("cifar-10").join("cifar-10-batches-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut byte = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 24) as u8
+    };
+    let mut batch = |name: &str, records: usize| {
+        let mut bytes = Vec::with_capacity(records * 3073);
+        for i in 0..records {
+            bytes.push((i % 10) as u8);
+            bytes.extend((0..3072).map(|_| byte()));
+        }
+        std::fs::write(dir.join(name), bytes).unwrap();
+    };
+    for b in 1..=5 {
+        batch(&format!("data_batch_{b}.bin"), per_batch);
+    }
+    batch("test_batch.bin", test);
+}
+
+#[test]
+fn resnet18_cifar10_preset_runs_end_to_end_on_cifar_format_files() {
+    let dir = scratch("cifar");
+    write_cifar(&dir, 40, 64);
+    let out = dir.join("run");
+    let args = [
+        "--preset",
+        "resnet18-cifar10",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--data-dir",
+    ];
+    let mut args = args.to_vec();
+    args.extend([dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (code, stdout, stderr) = train(&dir, &args);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.lines().last().unwrap().starts_with("test_accuracy="),
+        "{stdout}"
+    );
+    let records = history::read(&out.join("history.csv")).unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(
+        records[0].train_loss.is_finite() && records[0].test_loss.is_finite(),
+        "{records:?}"
+    );
+    let config = train::config::TrainConfig::load(out.join("config.json")).unwrap();
+    assert!(config.pipeline.augment && config.nesterov);
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        summary.lines().any(|l| l == "Total params: 11,173,962"),
+        "{summary}"
+    );
+    assert!(out.join("model.bpk").is_file() && out.join("accuracy.png").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
