@@ -1,20 +1,184 @@
-//! The `infer` command-line tool as a library: argument parsing ([`cli`]), backend selection
-//! ([`backend`]) and the subcommands. `main.rs` only parses and reports errors.
+//! The `infer` command-line tool as a library: argument parsing ([`cli`]), the model to run
+//! ([`run`]: a training run folder or the embedded LeNet-5), preparing users' images
+//! ([`preprocess`]), and the subcommands ([`predict`], [`eval`], [`samples`], [`summary_cmd`]),
+//! with their pictures ([`draw`]). `main.rs` only parses and reports errors.
 
 pub mod backend;
 pub mod cli;
+pub mod draw;
 pub mod error;
+pub mod eval;
+pub mod predict;
+pub mod preprocess;
+pub mod run;
+pub mod samples;
 pub mod summary_cmd;
+
+use std::path::{Path, PathBuf};
+
+use data::{DatasetKind, ImageDataset, PreparedDataset, Split};
 
 pub use error::InferError;
 
-/// Runs one parsed command line.
-pub fn run(cli: cli::Cli) -> Result<(), InferError> {
+use crate::cli::{Command, DataArgs};
+use crate::run::LoadedModel;
+
+/// Runs one parsed command line; `Ok(false)` when some inputs failed (exit code 1).
+pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
+    let device = backend::device(cli.backend)?;
     match cli.command {
-        cli::Command::Summary(args) => {
-            let device = backend::device(cli.backend)?;
+        None => predict_command(&cli.predict, &device),
+        Some(Command::Summary(args)) => {
             println!("{}", summary_cmd::summary(&args, &device)?);
-            Ok(())
+            Ok(true)
+        }
+        Some(Command::Eval(args)) => {
+            let model = LoadedModel::load(args.data.run.as_deref(), &device)?;
+            let (_, test) = test_set(&model, &args.data)?;
+            let evaluation = eval::evaluate(&model, &test);
+            let out = args.out.clone().unwrap_or_else(|| {
+                model
+                    .run_dir
+                    .as_deref()
+                    .unwrap_or(Path::new("."))
+                    .join("confusion.png")
+            });
+            let (png, _, _) = draw::confusion_png(
+                "Confusion matrix",
+                &evaluation.confusion,
+                &evaluation.class_names,
+            )
+            .map_err(InferError::Failed)?;
+            write_atomic(&out, &png)?;
+            if args.json {
+                println!("{}", evaluation.to_json());
+            } else {
+                println!(
+                    "model: {}\n{}confusion heat map: {}",
+                    model.source(),
+                    evaluation.to_text(),
+                    out.display()
+                );
+            }
+            Ok(true)
+        }
+        Some(Command::Samples(args)) => {
+            if args.n == 0 {
+                return Err(InferError::Usage("--n must be at least 1".into()));
+            }
+            let model = LoadedModel::load(args.data.run.as_deref(), &device)?;
+            let (raw, prepared) = test_set(&model, &args.data)?;
+            let indices = samples::choose(raw.len(), args.n, args.seed);
+            let tiles = samples::tiles(
+                &raw,
+                &prepared,
+                &indices,
+                (!args.truth_only).then_some(&model),
+            );
+            let heading = if args.truth_only {
+                "Ground Truth"
+            } else {
+                "Sample Test Predictions"
+            };
+            let columns = (args.n as f64).sqrt().ceil() as usize;
+            let (png, w, h) =
+                draw::sample_grid_png(heading, &tiles, columns).map_err(InferError::Failed)?;
+            write_atomic(&args.out, &png)?;
+            let wrong = tiles.iter().filter(|t| t.wrong).count();
+            println!(
+                "{} ({w}x{h}): {} images, {wrong} misclassified",
+                args.out.display(),
+                tiles.len()
+            );
+            Ok(true)
         }
     }
+}
+
+/// `infer IMAGE...`: prints each prediction; errors of single files go to stderr.
+fn predict_command(
+    args: &cli::PredictArgs,
+    device: &burn::prelude::Device,
+) -> Result<bool, InferError> {
+    if args.top_k == 0 {
+        return Err(InferError::Usage("--top-k must be at least 1".into()));
+    }
+    let model = LoadedModel::load(args.run.as_deref(), device)?;
+    let images: Vec<PathBuf> = if args.images.is_empty() {
+        let samples = predict::shipped_samples();
+        if samples.is_empty() {
+            return Err(InferError::Usage(
+                "no images given (and no shipped samples found): infer IMAGE...".into(),
+            ));
+        }
+        if !args.json {
+            println!(
+                "No images given: classifying the shipped samples with the {}.",
+                model.source()
+            );
+        }
+        // Shown relative to the current folder when they are under it.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        samples
+            .into_iter()
+            .map(|p| p.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(p))
+            .collect()
+    } else {
+        args.images.clone()
+    };
+    let mut all_ok = true;
+    for result in predict::predict_files(&model, &images, args.top_k) {
+        match result {
+            Ok(prediction) if args.json => println!("{}", prediction.to_json()),
+            Ok(prediction) => println!("{}", prediction.to_text()),
+            Err(message) => {
+                eprintln!("error: {message}");
+                all_ok = false;
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+/// The test split the model is evaluated on: raw images and the model's preprocessing of them.
+fn test_set(
+    model: &LoadedModel,
+    args: &DataArgs,
+) -> Result<(ImageDataset, PreparedDataset), InferError> {
+    let kind = match &args.dataset {
+        Some(name) => name
+            .parse::<DatasetKind>()
+            .map_err(|e| InferError::Usage(e.to_string()))?,
+        None => model.info.dataset,
+    };
+    let mut raw = data::load(kind, Split::Test, args.data_dir.as_deref())
+        .map_err(|e| InferError::Failed(e.to_string()))?;
+    if let Some(n) = args.limit {
+        raw = raw.limit(n);
+    }
+    let prepared = PreparedDataset::prepare(&raw, &model.info.pipeline);
+    if prepared.shape() != model.input_shape() || raw.num_classes() != model.class_names().len() {
+        return Err(InferError::Usage(format!(
+            "{kind} ({} classes) does not fit the model {} trained on {}",
+            raw.num_classes(),
+            model.info.model.name,
+            model.info.dataset
+        )));
+    }
+    Ok((raw, prepared))
+}
+
+/// Writes `bytes` to `path` through a temporary sibling file and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InferError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            InferError::Failed(format!("cannot write {}: {e}", path.display()))
+        })
 }

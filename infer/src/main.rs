@@ -15,7 +15,9 @@ fn main() -> ExitCode {
         }
     };
     match infer::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // Some inputs failed; their errors are printed already.
+        Ok(false) => ExitCode::from(1),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())

@@ -1,7 +1,8 @@
 //! Optimizer and learning-rate schedule of a [`TrainConfig`], built from burn-optim.
 //!
-//! SGD follows PyTorch: burn's `MomentumConfig` defaults to dampening 0.1, PyTorch's SGD has
-//! none, so dampening is set to 0 to reproduce PyTorch recipes.
+//! Defaults follow PyTorch, so that the tutorials' recipes reproduce: burn's `MomentumConfig`
+//! defaults to dampening 0.1 (PyTorch's SGD: 0) and burn's Adam/AdamW to ε = 1e-5 (PyTorch:
+//! 1e-8, which matters for the small gradients of sigmoid networks).
 
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::lr_scheduler::LrSchedulerConfig;
@@ -13,6 +14,9 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
 
 use crate::config::{OptimizerKind, SchedulerKind, TrainConfig};
+
+/// PyTorch's default ε of Adam and AdamW.
+const PYTORCH_ADAM_EPSILON: f32 = 1e-8;
 
 /// The optimizer of `config`.
 pub fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
@@ -31,8 +35,12 @@ pub fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
                 .with_weight_decay(decay)
                 .init()
         }
-        OptimizerKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
+        OptimizerKind::Adam => AdamConfig::new()
+            .with_epsilon(PYTORCH_ADAM_EPSILON)
+            .with_weight_decay(decay)
+            .init(),
         OptimizerKind::Adamw => AdamWConfig::new()
+            .with_epsilon(PYTORCH_ADAM_EPSILON)
             .with_weight_decay(config.weight_decay as f32)
             .init(),
     }

@@ -1,0 +1,77 @@
+//! `infer samples`: the tutorial's "Sample Test Predictions" grid — random test images titled
+//! `Prediction: 7 (truth 7)`, wrong ones in red — or, with `--truth-only`, the "Ground Truth"
+//! grid used to explore a dataset.
+
+use burn::data::dataset::Dataset;
+use data::{ImageDataset, PreparedDataset};
+
+use crate::draw::Tile;
+use crate::run::LoadedModel;
+
+/// `n` distinct indices in `0..len`, chosen with `seed` (a partial Fisher-Yates shuffle).
+pub fn choose(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut indices: Vec<usize> = (0..len).collect();
+    let n = n.min(len);
+    for i in 0..n {
+        let j = i + (next() % (len - i) as u64) as usize;
+        indices.swap(i, j);
+    }
+    indices.truncate(n);
+    indices
+}
+
+/// Tiles for the images `indices` of the raw test set: titled with the model's prediction
+/// and the truth (wrong ones marked), or with the truth alone when `model` is `None`.
+pub fn tiles(
+    raw: &ImageDataset,
+    prepared: &PreparedDataset,
+    indices: &[usize],
+    model: Option<&LoadedModel>,
+) -> Vec<Tile> {
+    let names = raw.class_names();
+    let predicted: Option<Vec<usize>> = model.map(|model| {
+        let pixels: Vec<f32> = indices
+            .iter()
+            .filter_map(|&i| prepared.get(i).ok())
+            .flat_map(|item| item.image)
+            .collect();
+        model
+            .probabilities(pixels, indices.len())
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or(0, |(i, _)| i)
+            })
+            .collect()
+    });
+    indices
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let truth = raw.label(i);
+            let (title, wrong) = match &predicted {
+                Some(p) => (
+                    format!("Prediction: {} (truth {})", names[p[k]], names[truth]),
+                    p[k] != truth,
+                ),
+                None => (format!("Truth: {}", names[truth]), false),
+            };
+            Tile {
+                pixels: raw.image(i).to_vec(),
+                shape: raw.shape(),
+                title,
+                wrong,
+            }
+        })
+        .collect()
+}
