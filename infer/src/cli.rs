@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::backend::Backend;
+use common::Backend;
 
 /// Classify images with a trained CNN, evaluate runs, draw sample grids, print model tables.
 ///

@@ -12,12 +12,13 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, FontTransform, register_font};
+use plotters::style::{FontStyle, FontTransform};
+
+use common::picture::{FONT, encode_png, ensure_font, font_bytes};
 
 /// Font sizes are even: plotters then puts the baseline of every glyph on the same pixel row.
 ///
 /// The font family name the embedded font is registered under (plotters' default family).
-const FONT: &str = "sans-serif";
 /// Blank space around every picture, in pixels.
 const MARGIN: u32 = 16;
 /// Font size of the heading at the top of every picture.
@@ -901,8 +902,8 @@ fn font_metrics(style: FontStyle) -> Option<&'static FontMetrics> {
     static REGULAR: OnceLock<Option<FontMetrics>> = OnceLock::new();
     static BOLD: OnceLock<Option<FontMetrics>> = OnceLock::new();
     match style {
-        FontStyle::Bold => BOLD.get_or_init(|| FontMetrics::parse(dejavu::sans::bold())),
-        _ => REGULAR.get_or_init(|| FontMetrics::parse(dejavu::sans::regular())),
+        FontStyle::Bold => BOLD.get_or_init(|| FontMetrics::parse(font_bytes(FontStyle::Bold))),
+        _ => REGULAR.get_or_init(|| FontMetrics::parse(font_bytes(FontStyle::Normal))),
     }
     .as_ref()
 }
@@ -958,37 +959,9 @@ fn fit_text(text: &str, max_width: u32, size: f64, min_size: f64) -> Result<(Str
     Ok((String::new(), min_size))
 }
 
-/// Registers the embedded DejaVu Sans (regular and bold) with plotters, once per process.
-fn ensure_font() -> Result<(), String> {
-    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
-    REGISTERED
-        .get_or_init(|| {
-            register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-                .and_then(|()| register_font(FONT, FontStyle::Bold, dejavu::sans::bold()))
-                .map_err(|_| "embedded DejaVu Sans font is invalid".to_string())
-        })
-        .clone()
-}
-
 /// Formats a plotters drawing error.
 fn draw_err(e: impl std::fmt::Display) -> String {
     format!("drawing picture: {e}")
-}
-
-/// Encodes an 8-bit RGB buffer of `width`×`height` pixels as PNG.
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder
-        .write_header()
-        .map_err(|e| format!("encoding PNG: {e}"))?;
-    writer
-        .write_image_data(rgb)
-        .map_err(|e| format!("encoding PNG: {e}"))?;
-    writer.finish().map_err(|e| format!("encoding PNG: {e}"))?;
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,10 +3,8 @@
 //! ([`preprocess`]), and the subcommands ([`predict`], [`eval`], [`samples`], [`summary_cmd`]),
 //! with their pictures ([`draw`]). `main.rs` only parses and reports errors.
 
-pub mod backend;
 pub mod cli;
 pub mod draw;
-pub mod error;
 pub mod eval;
 pub mod predict;
 pub mod preprocess;
@@ -18,14 +16,14 @@ use std::path::{Path, PathBuf};
 
 use data::{DatasetKind, ImageDataset, PreparedDataset, Split};
 
-pub use error::InferError;
+pub use common::{Backend, CliError};
 
 use crate::cli::{Command, DataArgs};
 use crate::run::LoadedModel;
 
 /// Runs one parsed command line; `Ok(false)` when some inputs failed (exit code 1).
-pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
-    let device = backend::device(cli.backend)?;
+pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
+    let device = common::backend::device(cli.backend)?;
     match cli.command {
         None => predict_command(&cli.predict, &device),
         Some(Command::Summary(args)) => {
@@ -48,7 +46,7 @@ pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
                 &evaluation.confusion,
                 &evaluation.class_names,
             )
-            .map_err(InferError::Failed)?;
+            .map_err(CliError::Failed)?;
             write_atomic(&out, &png)?;
             if args.json {
                 println!("{}", evaluation.to_json());
@@ -64,7 +62,7 @@ pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
         }
         Some(Command::Samples(args)) => {
             if args.n == 0 {
-                return Err(InferError::Usage("--n must be at least 1".into()));
+                return Err(CliError::Usage("--n must be at least 1".into()));
             }
             let model = LoadedModel::load(args.data.run.as_deref(), &device)?;
             let (raw, prepared) = test_set(&model, &args.data)?;
@@ -82,7 +80,7 @@ pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
             };
             let columns = (args.n as f64).sqrt().ceil() as usize;
             let (png, w, h) =
-                draw::sample_grid_png(heading, &tiles, columns).map_err(InferError::Failed)?;
+                draw::sample_grid_png(heading, &tiles, columns).map_err(CliError::Failed)?;
             write_atomic(&args.out, &png)?;
             let wrong = tiles.iter().filter(|t| t.wrong).count();
             println!(
@@ -99,15 +97,15 @@ pub fn run(cli: cli::Cli) -> Result<bool, InferError> {
 fn predict_command(
     args: &cli::PredictArgs,
     device: &burn::prelude::Device,
-) -> Result<bool, InferError> {
+) -> Result<bool, CliError> {
     if args.top_k == 0 {
-        return Err(InferError::Usage("--top-k must be at least 1".into()));
+        return Err(CliError::Usage("--top-k must be at least 1".into()));
     }
     let model = LoadedModel::load(args.run.as_deref(), device)?;
     let images: Vec<PathBuf> = if args.images.is_empty() {
         let samples = predict::shipped_samples();
         if samples.is_empty() {
-            return Err(InferError::Usage(
+            return Err(CliError::Usage(
                 "no images given (and no shipped samples found): infer IMAGE...".into(),
             ));
         }
@@ -144,21 +142,21 @@ fn predict_command(
 fn test_set(
     model: &LoadedModel,
     args: &DataArgs,
-) -> Result<(ImageDataset, PreparedDataset), InferError> {
+) -> Result<(ImageDataset, PreparedDataset), CliError> {
     let kind = match &args.dataset {
         Some(name) => name
             .parse::<DatasetKind>()
-            .map_err(|e| InferError::Usage(e.to_string()))?,
+            .map_err(|e| CliError::Usage(e.to_string()))?,
         None => model.info.dataset,
     };
     let mut raw = data::load(kind, Split::Test, args.data_dir.as_deref())
-        .map_err(|e| InferError::Failed(e.to_string()))?;
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(n) = args.limit {
         raw = raw.limit(n);
     }
     let prepared = PreparedDataset::prepare(&raw, &model.info.pipeline);
     if prepared.shape() != model.input_shape() || raw.num_classes() != model.class_names().len() {
-        return Err(InferError::Usage(format!(
+        return Err(CliError::Usage(format!(
             "{kind} ({} classes) does not fit the model {} trained on {}",
             raw.num_classes(),
             model.info.model.name,
@@ -169,16 +167,7 @@ fn test_set(
 }
 
 /// Writes `bytes` to `path` through a temporary sibling file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InferError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            InferError::Failed(format!("cannot write {}: {e}", path.display()))
-        })
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    common::files::write_atomic(path, bytes)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }

@@ -2,18 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match infer::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        // --help and --version print as clap formats them.
-        Err(err) if !err.use_stderr() => err.exit(),
-        Err(err) => {
-            eprintln!("{}", one_line(&err));
-            return ExitCode::from(2);
-        }
-    };
+    let cli: infer::cli::Cli = common::error::parse_args();
     match infer::run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         // Some inputs failed; their errors are printed already.
@@ -23,16 +13,4 @@ fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
-}
-
-/// clap's error as one line: the message and the possible values, without usage and hints.
-fn one_line(err: &clap::Error) -> String {
-    err.to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -9,8 +9,8 @@ use burn::store::ModuleRecord;
 use data::{DatasetKind, Pipeline};
 use model::{ModelConfig, Network};
 
-use crate::InferError;
 use crate::preprocess::ImageStyle;
+use common::CliError;
 
 /// The part of a run's `config.json` that inference needs (the rest is the training recipe).
 #[derive(Config, Debug)]
@@ -47,7 +47,7 @@ pub struct LoadedModel {
 
 impl LoadedModel {
     /// The run in `run`, or the embedded model when `None`.
-    pub fn load(run: Option<&Path>, device: &Device) -> Result<Self, InferError> {
+    pub fn load(run: Option<&Path>, device: &Device) -> Result<Self, CliError> {
         match run {
             Some(dir) => Self::from_run(dir, device),
             None => Self::embedded(device),
@@ -55,27 +55,27 @@ impl LoadedModel {
     }
 
     /// Loads the run folder `dir` written by `train`.
-    pub fn from_run(dir: &Path, device: &Device) -> Result<Self, InferError> {
+    pub fn from_run(dir: &Path, device: &Device) -> Result<Self, CliError> {
         let config_path = dir.join("config.json");
         if !dir.is_dir() {
-            return Err(InferError::Usage(format!(
+            return Err(CliError::Usage(format!(
                 "--run {}: no such run folder",
                 dir.display()
             )));
         }
         let text = std::fs::read_to_string(&config_path)
-            .map_err(|e| InferError::Failed(format!("{}: {e}", config_path.display())))?;
+            .map_err(|e| CliError::Failed(format!("{}: {e}", config_path.display())))?;
         let info = parse_info(&text)
-            .map_err(|e| InferError::Failed(format!("{}: {e}", config_path.display())))?;
+            .map_err(|e| CliError::Failed(format!("{}: {e}", config_path.display())))?;
         let weights_path = dir.join("model.bpk");
         let record = ModuleRecord::load(&weights_path).map_err(|e| {
-            InferError::Failed(format!(
+            CliError::Failed(format!(
                 "{}: not a burnpack weights file ({e})",
                 weights_path.display()
             ))
         })?;
         let net = build(&info, record, device)
-            .map_err(|e| InferError::Failed(format!("{}: {e}", weights_path.display())))?;
+            .map_err(|e| CliError::Failed(format!("{}: {e}", weights_path.display())))?;
         Ok(Self {
             net,
             info,
@@ -85,14 +85,14 @@ impl LoadedModel {
     }
 
     /// The LeNet-5 built into the binary.
-    pub fn embedded(device: &Device) -> Result<Self, InferError> {
+    pub fn embedded(device: &Device) -> Result<Self, CliError> {
         let info = parse_info(embedded::CONFIG)
-            .map_err(|e| InferError::Failed(format!("embedded config: {e}")))?;
+            .map_err(|e| CliError::Failed(format!("embedded config: {e}")))?;
         let bytes = burn::tensor::Bytes::from_bytes_vec(embedded::WEIGHTS.to_vec());
         let record = ModuleRecord::from_bytes(bytes)
-            .map_err(|e| InferError::Failed(format!("embedded weights: {e}")))?;
+            .map_err(|e| CliError::Failed(format!("embedded weights: {e}")))?;
         let net = build(&info, record, device)
-            .map_err(|e| InferError::Failed(format!("embedded weights: {e}")))?;
+            .map_err(|e| CliError::Failed(format!("embedded weights: {e}")))?;
         Ok(Self {
             net,
             info,

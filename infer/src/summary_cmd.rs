@@ -3,14 +3,14 @@
 use burn::prelude::*;
 use model::{ModelConfig, Network, Summary, summarize};
 
-use crate::InferError;
 use crate::cli::SummaryArgs;
 use crate::run::LoadedModel;
+use common::CliError;
 
 /// Tabulates the run's model (`--run`) or the architecture named by `--model` on `device`,
 /// for its input shape or `--input`.
-pub fn summary(args: &SummaryArgs, device: &Device) -> Result<Summary, InferError> {
-    let usage = |e: model::UnknownModel| InferError::Usage(e.to_string());
+pub fn summary(args: &SummaryArgs, device: &Device) -> Result<Summary, CliError> {
+    let usage = |e: model::UnknownModel| CliError::Usage(e.to_string());
     let (network, config) = match &args.run {
         Some(dir) => {
             let loaded = LoadedModel::from_run(dir, device)?;
@@ -37,7 +37,7 @@ fn tabulate(
     input: [usize; 3],
     default: [usize; 3],
     device: &Device,
-) -> Result<Summary, InferError> {
+) -> Result<Summary, CliError> {
     // A too-small input makes a layer panic inside burn: catch it (silently) and say so.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -47,7 +47,7 @@ fn tabulate(
     std::panic::set_hook(hook);
     result.map_err(|_| {
         let [c, h, w] = default;
-        InferError::Usage(format!(
+        CliError::Usage(format!(
             "input {}x{}x{} does not fit {name} (its input is {c}x{h}x{w})",
             input[0], input[1], input[2]
         ))

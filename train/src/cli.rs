@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::backend::Backend;
 use crate::config::{OptimizerKind, SchedulerKind};
+use common::Backend;
 
 /// Train a zoo model on MNIST, Fashion-MNIST or CIFAR-10 with burn's Learner.
 ///

@@ -2,11 +2,9 @@
 //! burn Learner wiring ([`training`], [`classifier`], [`optim`], [`progress`]) and the run
 //! folder ([`run_dir`], [`history`], [`plots`]). `main.rs` only parses and reports.
 
-pub mod backend;
 pub mod classifier;
 pub mod cli;
 pub mod config;
-pub mod error;
 pub mod history;
 pub mod optim;
 pub mod plots;
@@ -16,4 +14,4 @@ pub mod resume_loader;
 pub mod run_dir;
 pub mod training;
 
-pub use error::TrainError;
+pub use common::{Backend, CliError};

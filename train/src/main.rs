@@ -3,18 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match train::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        // --help and --version print as clap formats them.
-        Err(err) if !err.use_stderr() => err.exit(),
-        Err(err) => {
-            eprintln!("{}", one_line(&err));
-            return ExitCode::from(2);
-        }
-    };
+    let cli: train::cli::Cli = common::error::parse_args();
     match train::training::run(cli) {
         Ok(outcome) => {
             println!("{outcome}");
@@ -25,16 +15,4 @@ fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
-}
-
-/// clap's error as one line: the message and the possible values, without usage and hints.
-fn one_line(err: &clap::Error) -> String {
-    err.to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -7,22 +7,20 @@
 //! the file is written atomically.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 
 use crate::history::EpochRecord;
-use crate::run_dir::write_atomic;
+use common::files::write_atomic;
+use common::picture::{FONT, encode_png, ensure_font};
 
 /// Width of every plot, in pixels.
 const WIDTH: u32 = 800;
 /// Height of every plot, in pixels.
 const HEIGHT: u32 = 500;
 /// The font family name the embedded font is registered under (plotters' default family).
-const FONT: &str = "sans-serif";
 /// Font size of the tick labels, in pixels.
 const TICK_FONT_SIZE: u32 = 15;
 /// Maximum number of tick labels on the y axis.
@@ -205,18 +203,6 @@ pub fn line_plot_png(
     encode_png(&rgb, WIDTH, HEIGHT)
 }
 
-/// Registers the embedded DejaVu Sans (regular and bold) with plotters, once per process.
-fn ensure_font() -> Result<(), String> {
-    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
-    REGISTERED
-        .get_or_init(|| {
-            register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-                .and_then(|()| register_font(FONT, FontStyle::Bold, dejavu::sans::bold()))
-                .map_err(|_| "embedded DejaVu Sans font is invalid".to_string())
-        })
-        .clone()
-}
-
 /// Smallest and largest of `values` (which must be non-empty and finite).
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
@@ -302,22 +288,6 @@ fn legend_position(
 /// Formats a plotters drawing error.
 fn draw_err(e: impl std::fmt::Display) -> String {
     format!("drawing plot: {e}")
-}
-
-/// Encodes an 8-bit RGB buffer of `width`×`height` pixels as PNG.
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder
-        .write_header()
-        .map_err(|e| format!("encoding PNG: {e}"))?;
-    writer
-        .write_image_data(rgb)
-        .map_err(|e| format!("encoding PNG: {e}"))?;
-    writer.finish().map_err(|e| format!("encoding PNG: {e}"))?;
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -356,3 +356,66 @@ impl MetricsRenderer for EpochReporter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::train::metric::{LossMetric, MetricEntry, SerializedEntry};
+
+    fn loss_update(value: f64) -> MetricState {
+        let id = MetricId::new(Arc::new("Loss".to_string()));
+        let entry = MetricEntry::new(
+            id,
+            SerializedEntry {
+                formatted: String::new(),
+                serialized: String::new(),
+            },
+        );
+        MetricState::Numeric(
+            entry,
+            Some(NumericEntry::Aggregated {
+                aggregated_value: value,
+                count: 64,
+            }),
+        )
+    }
+
+    fn reporter() -> (EpochReporter, Arc<Mutex<EpochLog>>, Interrupter) {
+        let interrupter = Interrupter::new();
+        let path = std::env::temp_dir().join(format!("progress-test-{}.csv", std::process::id()));
+        let (mut reporter, log) =
+            EpochReporter::new(path, Vec::new(), 3, 5, interrupter.clone(), None);
+        let id = MetricId::new(Arc::new("Loss".to_string()));
+        reporter.register_metric(MetricDefinition::new(id, &LossMetric::new()));
+        (reporter, log, interrupter)
+    }
+
+    #[test]
+    fn epoch_means_are_weighted_by_batch_size() {
+        let (mut reporter, log, _) = reporter();
+        reporter.start_split("train", 128);
+        reporter.update_train(loss_update(1.0));
+        reporter.update_train(loss_update(3.0));
+        reporter.end_split();
+        reporter.start_split("valid", 64);
+        reporter.update_valid(loss_update(0.5));
+        reporter.end_split();
+        let log = log.lock().unwrap();
+        assert_eq!(log.records.len(), 1);
+        assert_eq!(log.records[0].epoch, 3);
+        assert_eq!(log.records[0].train_loss, 2.0);
+        assert_eq!(log.records[0].test_loss, 0.5);
+        let _ = std::fs::remove_file(&log.history_path);
+    }
+
+    #[test]
+    fn a_nan_loss_stops_the_run_naming_epoch_and_step() {
+        let (mut reporter, log, interrupter) = reporter();
+        reporter.start_split("train", 256);
+        reporter.update_train(loss_update(0.7));
+        reporter.update_train(loss_update(f64::NAN));
+        assert!(interrupter.should_stop());
+        let failure = log.lock().unwrap().failure.clone().unwrap();
+        assert!(failure.contains("epoch 3, step 2"), "{failure}");
+    }
+}

@@ -1,9 +1,9 @@
 //! The run folder: where a run writes its files (`runs/<name>-<UTC timestamp>/` or `--out`),
-//! and the one way files are written there — to a temporary name, then renamed, so that a
-//! crash never leaves a half-written file where a good one was.
+//! all of them through [`write_atomic`] (a temporary name, then a rename).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+pub use common::files::{temp_path, write_atomic};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// File names inside a run folder.
@@ -18,31 +18,6 @@ pub mod files {
     pub const SUMMARY: &str = "summary.txt";
     /// burn's per-epoch checkpoints (model, optimizer, scheduler).
     pub const CHECKPOINTS: &str = "checkpoint";
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk
-/// and then renamed over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// The temporary sibling `path` is written to before the rename: `.<name>.tmp`.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
 }
 
 /// `YYYYMMDDTHHMMSSZ` for the current UTC time (for run folder names).
@@ -109,17 +84,5 @@ mod tests {
             ts.starts_with("20") && ts.ends_with('Z') && &ts[8..9] == "T",
             "{ts}"
         );
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp() {
-        let dir = std::env::temp_dir().join(format!("run-dir-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("x.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert!(!temp_path(&path).exists());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -13,17 +13,17 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
 use data::{DatasetKind, Pipeline, PreparedDataset, Split};
 
-use crate::TrainError;
 use crate::classifier::Classifier;
 use crate::cli::Cli;
 use crate::config::TrainConfig;
 use crate::history;
+use crate::optim;
 use crate::plots;
 use crate::preset::preset;
 use crate::progress::EpochReporter;
 use crate::resume_loader::ResumedLoader;
 use crate::run_dir::{self, files, write_atomic};
-use crate::{backend, optim};
+use common::CliError;
 
 /// What a finished run reports on its last line.
 #[derive(Debug, Clone)]
@@ -53,8 +53,8 @@ impl std::fmt::Display for RunOutcome {
 
 /// The configuration the command line asks for: the preset with the flags applied, or, with
 /// `--resume`, the run's saved configuration (where only `--epochs` may change).
-pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, TrainError> {
-    let usage = TrainError::Usage;
+pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, CliError> {
+    let usage = CliError::Usage;
     let mut config = if cli.resume {
         let out = cli
             .out
@@ -113,7 +113,7 @@ pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, TrainError> {
 
 /// After `--model` or `--dataset` changed: the dataset's normalization, resized to the
 /// model's input side, and the model's classes and channels set from the dataset.
-fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), TrainError> {
+fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
     let kind = config.dataset;
     let [channels, side, _] = kind.shape();
     config.model.num_classes = Some(kind.num_classes());
@@ -121,7 +121,7 @@ fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), TrainError> {
     let [_, input_side, _] = config
         .model
         .input_shape()
-        .map_err(|e| TrainError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let mut pipeline = Pipeline::for_dataset(kind);
     if input_side != side {
         pipeline.resize = Some(input_side);
@@ -132,10 +132,10 @@ fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), TrainError> {
 }
 
 /// Runs `train` as the command line asks.
-pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
+pub fn run(cli: Cli) -> Result<RunOutcome, CliError> {
     let started = Instant::now();
     let config = resolve_config(&cli)?;
-    let device = backend::device(cli.backend)?;
+    let device = common::backend::device(cli.backend)?;
 
     // The run folder: checked before any data is read, created only once the data is there.
     let run_dir = cli
@@ -144,13 +144,13 @@ pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
         .unwrap_or_else(|| run_dir::default_run_dir(&config.run_name()));
     let resume_from = if cli.resume {
         let epoch = run_dir::last_checkpoint(&run_dir).ok_or_else(|| {
-            TrainError::Usage(format!(
+            CliError::Usage(format!(
                 "--resume: no checkpoint in {}",
                 run_dir.join(files::CHECKPOINTS).display()
             ))
         })?;
         if epoch >= config.epochs {
-            return Err(TrainError::Usage(format!(
+            return Err(CliError::Usage(format!(
                 "--resume: {} already trained {epoch} epochs; pass --epochs N with N > {epoch}",
                 run_dir.display()
             )));
@@ -158,7 +158,7 @@ pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
         Some(epoch)
     } else {
         if run_dir::last_checkpoint(&run_dir).is_some() {
-            return Err(TrainError::Usage(format!(
+            return Err(CliError::Usage(format!(
                 "{} already holds a run; use --resume to continue it or another --out",
                 run_dir.display()
             )));
@@ -177,7 +177,7 @@ pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
         config.lr
     );
 
-    let failed = |e: data::DataError| TrainError::Failed(e.to_string());
+    let failed = |e: data::DataError| CliError::Failed(e.to_string());
     let data_dir = cli.data_dir.as_deref();
     let train_raw = data::load(config.dataset, Split::Train, data_dir).map_err(failed)?;
     let test_raw = data::load(config.dataset, Split::Test, data_dir).map_err(failed)?;
@@ -194,16 +194,16 @@ pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
 
     let created = !run_dir.exists();
     std::fs::create_dir_all(&run_dir)
-        .map_err(|e| TrainError::Failed(format!("cannot create {}: {e}", run_dir.display())))?;
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", run_dir.display())))?;
     let result = train_in(&config, &device, &run_dir, resume_from, train_set, test_set);
     if result.is_err() && created && resume_from.is_none() {
         let _ = std::fs::remove_dir_all(&run_dir);
     }
     let epochs = result?;
-    let records = history::read(&run_dir.join(files::HISTORY)).map_err(TrainError::Failed)?;
+    let records = history::read(&run_dir.join(files::HISTORY)).map_err(CliError::Failed)?;
     let last = records
         .last()
-        .ok_or_else(|| TrainError::Failed("no epoch finished".into()))?;
+        .ok_or_else(|| CliError::Failed("no epoch finished".into()))?;
     Ok(RunOutcome {
         test_accuracy: last.test_acc,
         epochs: epochs.max(records.len()),
@@ -213,13 +213,13 @@ pub fn run(cli: Cli) -> Result<RunOutcome, TrainError> {
 }
 
 /// The prepared images must have the shape the model takes.
-fn check_shape(config: &TrainConfig, shape: [usize; 3]) -> Result<(), TrainError> {
+fn check_shape(config: &TrainConfig, shape: [usize; 3]) -> Result<(), CliError> {
     let expected = config
         .model
         .input_shape()
-        .map_err(|e| TrainError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     if shape != expected {
-        return Err(TrainError::Usage(format!(
+        return Err(CliError::Usage(format!(
             "{} takes {}x{}x{} images but the {} pipeline gives {}x{}x{}",
             config.model.name,
             expected[0],
@@ -242,9 +242,9 @@ fn train_in(
     resume_from: Option<usize>,
     train_set: PreparedDataset,
     test_set: PreparedDataset,
-) -> Result<usize, TrainError> {
+) -> Result<usize, CliError> {
     let io = |path: &Path, e: std::io::Error| {
-        TrainError::Failed(format!("cannot write {}: {e}", path.display()))
+        CliError::Failed(format!("cannot write {}: {e}", path.display()))
     };
     let config_path = run_dir.join(files::CONFIG);
     write_atomic(&config_path, config.to_string().as_bytes()).map_err(|e| io(&config_path, e))?;
@@ -268,17 +268,17 @@ fn train_in(
     let net = config
         .model
         .init(&device.clone().autodiff())
-        .map_err(|e| TrainError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let learner = Learner::new(
         Classifier { net },
         optim::optimizer(config),
-        optim::scheduler(config, iterations_per_epoch).map_err(TrainError::Usage)?,
+        optim::scheduler(config, iterations_per_epoch).map_err(CliError::Usage)?,
     );
 
     let history_path = run_dir.join(files::HISTORY);
     let previous = match resume_from {
         Some(epoch) => {
-            let mut records = history::read(&history_path).map_err(TrainError::Failed)?;
+            let mut records = history::read(&history_path).map_err(CliError::Failed)?;
             records.retain(|r| r.epoch <= epoch);
             records
         }
@@ -304,11 +304,11 @@ fn train_in(
     let (records, failure) = {
         let log = log
             .lock()
-            .map_err(|_| TrainError::Failed("the training log was poisoned".into()))?;
+            .map_err(|_| CliError::Failed("the training log was poisoned".into()))?;
         (log.records.clone(), log.failure.clone())
     };
     if let Some(failure) = failure {
-        return Err(TrainError::Failed(failure));
+        return Err(CliError::Failed(failure));
     }
 
     // Final weights: the network alone (what infer loads), written then renamed.
@@ -320,16 +320,16 @@ fn train_in(
         .clone()
         .into_record()
         .save(&tmp)
-        .map_err(|e| TrainError::Failed(format!("cannot write {}: {e}", tmp.display())))?;
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, &model_path).map_err(|e| io(&model_path, e))?;
 
     let title = format!("{} on {}", config.model.name, config.dataset);
-    plots::write_training_curves(&records, run_dir, &title).map_err(TrainError::Failed)?;
+    plots::write_training_curves(&records, run_dir, &title).map_err(CliError::Failed)?;
     let summary_path = run_dir.join(files::SUMMARY);
     let input = config
         .model
         .input_shape()
-        .map_err(|e| TrainError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let summary = model::summarize(
         &result.model.net.valid(),
         input,

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use clap::ValueEnum;
 
-use crate::TrainError;
+use crate::CliError;
 
 /// A burn backend, selectable with `--backend`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,7 +64,7 @@ impl Backend {
 
 /// The device for `--backend` (or the default), or a usage error naming the backends this
 /// binary has when the requested one was not compiled in.
-pub fn device(requested: Option<Backend>) -> Result<Device, TrainError> {
+pub fn device(requested: Option<Backend>) -> Result<Device, CliError> {
     let backend = match requested.or_else(Backend::default_compiled) {
         Some(b) if b.compiled_in() => b,
         other => {
@@ -76,7 +76,7 @@ pub fn device(requested: Option<Backend>) -> Result<Device, TrainError> {
             let name = other
                 .map(|b| format!("{b:?}").to_lowercase())
                 .unwrap_or_default();
-            return Err(TrainError::Usage(format!(
+            return Err(CliError::Usage(format!(
                 "backend '{name}' is not compiled into this binary (compiled in: {}); rebuild with `--features {name}`",
                 if compiled.is_empty() {
                     "none".to_string()
