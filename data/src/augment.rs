@@ -49,13 +49,20 @@ impl CropFlip {
     /// A random crop offset (uniform over the `(2p+1)^2` positions of a `padding`-padded image,
     /// as `RandomCrop`) and a coin-flip mirror (as `RandomHorizontalFlip(0.5)`).
     pub fn random(rng: &mut SplitMix64, padding: usize) -> Self {
+        Self::random_with(rng, padding, true)
+    }
+
+    /// [`Self::random`], mirroring only when `flip` is allowed (not for digits: a mirrored 3 is
+    /// no digit).
+    pub fn random_with(rng: &mut SplitMix64, padding: usize, flip: bool) -> Self {
         let p = padding as isize;
         let dy = rng.below(2 * padding + 1) as isize - p;
         let dx = rng.below(2 * padding + 1) as isize - p;
+        let mirror = rng.coin();
         Self {
             dy,
             dx,
-            flip: rng.coin(),
+            flip: flip && mirror,
         }
     }
 
@@ -142,6 +149,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn without_flip_only_shifts() {
+        let mut rng = SplitMix64::new(3);
+        let draws: Vec<CropFlip> = (0..500)
+            .map(|_| CropFlip::random_with(&mut rng, 2, false))
+            .collect();
+        assert!(
+            draws
+                .iter()
+                .all(|d| !d.flip && d.dx.abs() <= 2 && d.dy.abs() <= 2)
+        );
+        assert!(draws.iter().any(|d| d.dx == -2) && draws.iter().any(|d| d.dy == 2));
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub struct ClassificationBatcher {
 struct Augment {
     seed: u64,
     padding: usize,
+    flip: bool,
     batches: Arc<AtomicU64>,
 }
 
@@ -60,10 +61,17 @@ impl ClassificationBatcher {
     }
 
     /// Random crop with `padding` pixels on each side + horizontal flip, seeded with `seed`.
-    pub fn with_augment_padding(mut self, seed: u64, padding: usize) -> Self {
+    pub fn with_augment_padding(self, seed: u64, padding: usize) -> Self {
+        self.with_augment_options(seed, padding, true)
+    }
+
+    /// Random crop with `padding` pixels on each side, and a horizontal flip when `flip`,
+    /// seeded with `seed`.
+    pub fn with_augment_options(mut self, seed: u64, padding: usize, flip: bool) -> Self {
         self.augment = Some(Augment {
             seed,
             padding,
+            flip,
             batches: Arc::new(AtomicU64::new(0)),
         });
         self
@@ -100,7 +108,7 @@ impl ClassificationBatcher {
         let mut rng = self.augment.as_ref().map(|a| {
             let k = a.batches.fetch_add(1, Ordering::Relaxed);
             let mut mix = SplitMix64::new(a.seed ^ k.wrapping_mul(0xd6e8_feb8_6659_fd93));
-            (SplitMix64::new(mix.next_u64()), a.padding)
+            (SplitMix64::new(mix.next_u64()), a.padding, a.flip)
         });
         for (item, out) in items.iter().zip(images.chunks_exact_mut(size)) {
             assert_eq!(
@@ -111,9 +119,12 @@ impl ClassificationBatcher {
                 self.shape
             );
             match &mut rng {
-                Some((rng, padding)) => {
-                    CropFlip::random(rng, *padding).apply(&item.image, self.shape, &self.fill, out)
-                }
+                Some((rng, padding, flip)) => CropFlip::random_with(rng, *padding, *flip).apply(
+                    &item.image,
+                    self.shape,
+                    &self.fill,
+                    out,
+                ),
                 None => out.copy_from_slice(&item.image),
             }
         }

@@ -29,9 +29,15 @@ pub struct Pipeline {
     /// Per-channel standard deviation divided by (one value applies to every channel).
     #[config(default = "vec![1.0]")]
     pub std: Vec<f32>,
-    /// Random crop (4-pixel zero padding) and horizontal flip of training batches.
+    /// Random crop and horizontal flip of training batches.
     #[config(default = false)]
     pub augment: bool,
+    /// Zero padding of the random crop, in pixels on each side (torchvision's CIFAR recipe: 4).
+    #[config(default = 4)]
+    pub crop_padding: usize,
+    /// Whether augmentation also mirrors left-right (off for digits).
+    #[config(default = true)]
+    pub flip: bool,
 }
 
 /// Pixels added on each side before a random crop back to the original size.
@@ -162,7 +168,7 @@ impl Pipeline {
         if self.augment && split == Split::Train {
             batcher
                 .with_fill(self.normalized_zero(shape[0]))
-                .with_augment(seed)
+                .with_augment_options(seed, self.crop_padding, self.flip)
         } else {
             batcher
         }
