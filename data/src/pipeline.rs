@@ -32,12 +32,13 @@ pub struct Pipeline {
     /// Random crop and horizontal flip of training batches.
     #[config(default = false)]
     pub augment: bool,
-    /// Zero padding of the random crop, in pixels on each side (torchvision's CIFAR recipe: 4).
-    #[config(default = 4)]
-    pub crop_padding: usize,
-    /// Whether augmentation also mirrors left-right (off for digits).
-    #[config(default = true)]
-    pub flip: bool,
+    /// Zero padding of the random crop, in pixels on each side [`None`: 4, torchvision's CIFAR
+    /// recipe]. Optional so that `config.json` files written before it existed still load.
+    #[config(default = "None")]
+    pub crop_padding: Option<usize>,
+    /// Whether augmentation also mirrors left-right [`None`: yes; digits want `Some(false)`].
+    #[config(default = "None")]
+    pub flip: Option<bool>,
 }
 
 /// Pixels added on each side before a random crop back to the original size.
@@ -168,7 +169,11 @@ impl Pipeline {
         if self.augment && split == Split::Train {
             batcher
                 .with_fill(self.normalized_zero(shape[0]))
-                .with_augment_options(seed, self.crop_padding, self.flip)
+                .with_augment_options(
+                    seed,
+                    self.crop_padding.unwrap_or(CROP_PADDING),
+                    self.flip.unwrap_or(true),
+                )
         } else {
             batcher
         }

@@ -91,8 +91,8 @@ pub const PRESETS: &[Preset] = &[
         build: || {
             let shifted = Pipeline::mnist_resized32()
                 .with_augment(true)
-                .with_crop_padding(2)
-                .with_flip(false);
+                .with_crop_padding(Some(2))
+                .with_flip(Some(false));
             recipe(
                 "mnist-best",
                 "lenet-res",
