@@ -1,5 +1,6 @@
 //! Inference benchmark: batch-1 latency and batch-256 throughput of LeNet-5 (1x32x32) and the
-//! CIFAR ResNet-18 (3x32x32), in evaluation mode, on every CPU backend compiled in. Prints one
+//! tutorial's ResNet-18 (ImageNet stem, 10 classes, on 3x32x32 — the PyTorch peer's model), in
+//! evaluation mode, on every CPU backend compiled in. Prints one
 //! JSON line per (model, backend): `{bench, backend, batch, infer_images_per_s, latency_ms_p50}`.
 //!
 //! `cargo run -p infer --example bench_infer [--features ndarray]`; `scripts/bench-infer-vs-pytorch.sh`
@@ -22,9 +23,16 @@ fn forward(net: &model::Network, x: &Tensor<4>) -> f32 {
     net.forward(x.clone()).sum().into_scalar::<f32>()
 }
 
-fn bench(name: &str, backend: &str, device: &Device, iters_1: usize, iters_256: usize) {
-    let config = ModelConfig::new(name.into());
-    let [c, h, w] = config.input_shape().expect("zoo model");
+fn bench(
+    name: &str,
+    classes: usize,
+    [c, h, w]: [usize; 3],
+    backend: &str,
+    device: &Device,
+    iters: [usize; 2],
+) {
+    let [iters_1, iters_256] = iters;
+    let config = ModelConfig::new(name.into()).with_num_classes(Some(classes));
     device.seed(0);
     let net = config.init(device).expect("zoo model").valid();
     let one = Tensor::<4>::random(
@@ -67,7 +75,7 @@ fn main() {
     #[allow(deprecated)]
     backends.push(("ndarray", Device::ndarray()));
     for (backend, device) in &backends {
-        bench("lenet5", backend, device, 200, 20);
-        bench("resnet18-cifar", backend, device, 20, 3);
+        bench("lenet5", 10, [1, 32, 32], backend, device, [200, 20]);
+        bench("resnet18", 10, [3, 32, 32], backend, device, [50, 10]);
     }
 }
