@@ -103,8 +103,15 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// A short name for run folders and plot titles: the preset, or `model-dataset`.
+    /// A short name for run folders: the preset, or `model-dataset` when flags changed the
+    /// preset's model or dataset.
     pub fn run_name(&self) -> String {
-        self.preset.clone()
+        let base = crate::preset::preset(&self.preset).map(|p| p.config());
+        match base {
+            Ok(base) if base.model.name == self.model.name && base.dataset == self.dataset => {
+                self.preset.clone()
+            }
+            _ => format!("{}-{}", self.model.name, self.dataset),
+        }
     }
 }

@@ -111,7 +111,7 @@ pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, CliError> {
     Ok(config)
 }
 
-/// After `--model` or `--dataset` changed: the dataset's normalization, resized to the
+/// After `--model` or `--dataset` changed: the dataset's mean/std normalization, resized to the
 /// model's input side, and the model's classes and channels set from the dataset.
 fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
     let kind = config.dataset;
@@ -122,10 +122,9 @@ fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
         .model
         .input_shape()
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut pipeline = Pipeline::for_dataset(kind);
-    if input_side != side {
-        pipeline.resize = Some(input_side);
-    }
+    // The dataset's usual normalization (for Fashion-MNIST 0.2860/0.3530, not d2l's [0, 1]).
+    let mut pipeline = Pipeline::for_dataset(kind).normalized_for(kind);
+    pipeline.resize = (input_side != side).then_some(input_side);
     pipeline.augment = config.pipeline.augment;
     config.pipeline = pipeline;
     Ok(())
@@ -338,4 +337,62 @@ fn train_in(
     write_atomic(&summary_path, format!("{summary}\n").as_bytes())
         .map_err(|e| io(&summary_path, e))?;
     Ok(records.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn config(args: &[&str]) -> TrainConfig {
+        let cli = Cli::parse_from(std::iter::once("train").chain(args.iter().copied()));
+        resolve_config(&cli).unwrap()
+    }
+
+    #[test]
+    fn changing_the_model_or_dataset_refits_the_pipeline() {
+        let d2l_on_mnist = config(&["--model", "lenet-d2l"]);
+        assert_eq!(
+            d2l_on_mnist
+                .pipeline
+                .output_shape(DatasetKind::Mnist.shape()),
+            [1, 28, 28]
+        );
+        assert_eq!(d2l_on_mnist.run_name(), "lenet-d2l-mnist");
+        let lenet5_on_fashion = config(&["--dataset", "fashion-mnist"]);
+        assert_eq!(
+            lenet5_on_fashion
+                .pipeline
+                .output_shape(DatasetKind::FashionMnist.shape()),
+            [1, 32, 32]
+        );
+        assert_eq!(
+            lenet5_on_fashion.pipeline.mean,
+            vec![DatasetKind::FashionMnist.mean()[0]]
+        );
+        let resnet_on_mnist = config(&["--model", "resnet18-cifar", "--dataset", "mnist"]);
+        assert_eq!(resnet_on_mnist.model.in_channels, Some(1));
+        assert_eq!(resnet_on_mnist.model.input_shape().unwrap(), [1, 32, 32]);
+        assert_eq!(config(&[]).run_name(), "lenet5-mnist");
+        // Flags override preset fields.
+        let tuned = config(&[
+            "--lr",
+            "0.05",
+            "--batch-size",
+            "32",
+            "--epochs",
+            "3",
+            "--augment",
+        ]);
+        assert_eq!(
+            (
+                tuned.lr,
+                tuned.batch_size,
+                tuned.epochs,
+                tuned.pipeline.augment
+            ),
+            (0.05, 32, 3, true)
+        );
+    }
 }
