@@ -1169,18 +1169,7 @@ mod tests {
 
     #[test]
     fn confusion_fashion_mnist() {
-        let classes = names(&[
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ]);
+        let classes = names(data::DatasetKind::FashionMnist.class_names());
         let m = matrix10(5);
         let (png, width, height) = confusion_png("lenet5 on fashion-mnist", &m, &classes).unwrap();
         keep("confusion_fashion.png", &png);
@@ -1191,18 +1180,7 @@ mod tests {
                 .rotate_columns
         );
 
-        let cifar = names(&[
-            "airplane",
-            "automobile",
-            "bird",
-            "cat",
-            "deer",
-            "dog",
-            "frog",
-            "horse",
-            "ship",
-            "truck",
-        ]);
+        let cifar = names(data::DatasetKind::Cifar10.class_names());
         let (png, width, height) = confusion_png("Confusion matrix", &m, &cifar).unwrap();
         keep("confusion_cifar.png", &png);
         decode(&png, width, height);
