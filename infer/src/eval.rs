@@ -128,10 +128,9 @@ pub fn evaluate(model: &LoadedModel, test: &PreparedDataset) -> Evaluation {
     let mut confusion = vec![vec![0usize; classes]; classes];
     let [c, h, w] = test.shape();
     let batch = 500;
-    let mut pixels = Vec::with_capacity(batch * c * h * w);
     for start in (0..test.len()).step_by(batch) {
         let end = (start + batch).min(test.len());
-        pixels.clear();
+        let mut pixels = Vec::with_capacity((end - start) * c * h * w);
         let mut labels = Vec::with_capacity(end - start);
         for i in start..end {
             if let Ok(item) = test.get(i) {
@@ -139,7 +138,7 @@ pub fn evaluate(model: &LoadedModel, test: &PreparedDataset) -> Evaluation {
                 labels.push(item.label);
             }
         }
-        let probabilities = model.probabilities(pixels.clone(), labels.len());
+        let probabilities = model.probabilities(pixels, labels.len());
         for (probs, truth) in probabilities.iter().zip(labels) {
             let predicted = probs
                 .iter()

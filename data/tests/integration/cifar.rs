@@ -8,20 +8,12 @@ use data::{DatasetKind, Split};
 
 use crate::common::{TempDir, cifar_records, tar_gz};
 
-const TRAIN: [&str; 5] = [
-    "data_batch_1.bin",
-    "data_batch_2.bin",
-    "data_batch_3.bin",
-    "data_batch_4.bin",
-    "data_batch_5.bin",
-];
-
 /// Writes 5 train batches of 40 records and a test batch of 60 into `dir`; returns all records
 /// of each split concatenated.
 fn write_batches(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
     std::fs::create_dir_all(dir).unwrap();
     let mut train = Vec::new();
-    for (i, name) in TRAIN.iter().enumerate() {
+    for (i, name) in data::cifar::batch_names(Split::Train).iter().enumerate() {
         let records = cifar_records(40, i as u64);
         std::fs::write(dir.join(name), &records).unwrap();
         train.extend(records);
@@ -67,9 +59,9 @@ fn reads_batches_from_the_folder_its_parent_and_the_tarball() {
     assert_eq!(ds.class_counts(), counts);
 
     // The tarball, with the batches in the upstream folder.
-    let files: Vec<(String, Vec<u8>)> = TRAIN
+    let files: Vec<(String, Vec<u8>)> = data::cifar::batch_names(Split::Train)
         .iter()
-        .chain(["test_batch.bin"].iter())
+        .chain(data::cifar::batch_names(Split::Test))
         .map(|n| {
             (
                 format!("{BATCHES_DIR}/{n}"),

@@ -21,6 +21,13 @@ fn server(routes: &[(&str, Reply)]) -> Server {
     )
 }
 
+/// The one-line error of a download that must fail (no progress bar).
+fn fetch_error(url: &str, dest: &std::path::Path, sha: &str, checksum: Checksum) -> String {
+    fetch(url, dest, sha, checksum, false)
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn fetch_verifies_and_renames_or_leaves_nothing() {
     let labels = idx_labels(&[3, 1, 4, 1, 5, 9, 2, 6]);
@@ -58,52 +65,40 @@ fn fetch_verifies_and_renames_or_leaves_nothing() {
 
     // Checksum mismatch: an error naming the file, and no file.
     let bad = dir.join("sub/bad.gz");
-    let e = fetch(
+    let e = fetch_error(
         &format!("{}/ok.gz", srv.url()),
         &bad,
         &sha256(b"x"),
         Checksum::Gunzipped,
-        false,
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(e.contains("checksum mismatch"), "{e}");
     assert!(e.starts_with(&bad.display().to_string()), "{e}");
     // A gzip checksum over something that is not gzip.
-    let e = fetch(
+    let e = fetch_error(
         &format!("{}/ok.gz", srv.url()),
         &bad,
         &sha256(b"x"),
         Checksum::Download,
-        false,
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(e.contains("checksum mismatch"), "{e}");
 
     // Truncated transfer, 404, 500, connection refused.
-    let e = fetch(
+    let e = fetch_error(
         &format!("{}/cut.gz", srv.url()),
         &bad,
         &sha256(&labels),
         Checksum::Gunzipped,
-        false,
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(
         e.contains("truncated") || e.contains("connection lost"),
         "{e}"
     );
-    let e = fetch(
+    let e = fetch_error(
         &format!("{}/gone.gz", srv.url()),
         &bad,
         &sha256(&labels),
         Checksum::Gunzipped,
-        false,
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(e.contains("HTTP 404"), "{e}");
     let e = fetch(
         &format!("{}/broken.gz", srv.url()),
