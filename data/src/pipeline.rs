@@ -160,7 +160,8 @@ impl Pipeline {
         (0..channels).map(|c| n.value(c, 0)).collect()
     }
 
-    /// A batcher for the output of this pipeline on inputs of shape `input`: for
+    /// A batcher for the output of this pipeline on raw inputs of shape `input` (the dataset's
+    /// shape, before resize and padding; not [`crate::PreparedDataset::shape`]): for
     /// [`Split::Train`] with `augment` on, random crop + flip seeded with `seed` (padding filled
     /// with black); otherwise plain batching.
     pub fn batcher(&self, input: [usize; 3], split: Split, seed: u64) -> ClassificationBatcher {

@@ -69,6 +69,15 @@ fn resnet18_with_ten_classes_and_burns_own_count() {
         .with_num_classes(10)
         .init(&device());
     assert_eq!(trainable_params(&cifar), 11_181_642 - 9_408 + 1_728);
+    // A quarter of the width (16-32-64-128) on 1-channel input: 701,178, counted layer by
+    // layer by hand (conv 3x3 weights, batch-norm γ/β, 1x1 shortcuts, FC 128 -> 10).
+    let narrow = ResNetConfig::new(18)
+        .with_stem(Stem::Cifar)
+        .with_base_width(16)
+        .with_in_channels(1)
+        .with_num_classes(10)
+        .init(&device());
+    assert_eq!(trainable_params(&narrow), 701_178);
 }
 
 #[test]

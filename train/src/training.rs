@@ -248,7 +248,8 @@ fn train_in(
     let config_path = run_dir.join(files::CONFIG);
     write_atomic(&config_path, config.to_string().as_bytes()).map_err(|e| io(&config_path, e))?;
 
-    let shape = train_set.shape();
+    // The batchers take the dataset's raw shape (before resize and padding).
+    let shape = config.dataset.shape();
     let iterations_per_epoch = train_set.len().div_ceil(config.batch_size);
     // Random crop (padded with the normalized value of black) and flip only when training.
     let train_loader =

@@ -88,9 +88,7 @@ fn one_epoch_of_lenet5_on_mnist_writes_a_complete_run() {
         .map(|i| burn::data::dataset::Dataset::get(&prepared, i).unwrap())
         .collect();
     let batch = burn::data::dataloader::batcher::Batcher::batch(
-        &config
-            .pipeline
-            .batcher(prepared.shape(), data::Split::Test, 0),
+        &config.pipeline.batcher(test.shape(), data::Split::Test, 0),
         items,
         &device,
     );
