@@ -134,6 +134,11 @@ impl VggConfig {
 }
 
 impl Vgg {
+    /// Number of convolutions in each of the 5 stages (each stage ends in a max-pool).
+    pub fn stage_lengths(&self) -> [usize; 5] {
+        self.stage_lengths
+    }
+
     /// Images `[N, C, H, W]` to logits `[N, classes]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.forward_traced(images, &mut Trace::disabled())

@@ -6,7 +6,7 @@ use std::fmt;
 
 use burn::prelude::*;
 
-use crate::alexnet::{AlexNet, AlexNetConfig};
+use crate::alexnet::{AlexNet, AlexNetConfig, AlexNetLayout};
 use crate::googlenet::{GoogLeNet, GoogLeNetConfig};
 use crate::lenet::{LeNet, LeNetConfig};
 use crate::lenet_fullyconv::{LeNetFullyConv, LeNetFullyConvConfig};
@@ -25,7 +25,7 @@ pub enum Network {
     LeNetFullyConv(LeNetFullyConv),
     /// `lenet-res`.
     LeNetRes(LeNetRes),
-    /// `alexnet`.
+    /// `alexnet`, `alexnet-torchvision`.
     AlexNet(AlexNet),
     /// `vgg11` ... `vgg19`.
     Vgg(Vgg),
@@ -193,6 +193,21 @@ pub const ZOO: &[ZooEntry] = &[
         |c, k, d| {
             Network::AlexNet(
                 AlexNetConfig::new()
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(d),
+            )
+        }
+    ),
+    entry!(
+        "alexnet-torchvision",
+        "AlexNet, torchvision layout (64-192-384-256-256, no LRN, adaptive 6x6 pool)",
+        [3, 224, 224],
+        1000,
+        |c, k, d| {
+            Network::AlexNet(
+                AlexNetConfig::new()
+                    .with_layout(AlexNetLayout::Torchvision)
                     .with_in_channels(c)
                     .with_num_classes(k)
                     .init(d),

@@ -32,6 +32,7 @@ fn parameter_counts_match_pytorch() {
         ("lenet-fullyconv", 62_006),
         ("lenet-res", 76_270),
         ("alexnet", 62_378_344),
+        ("alexnet-torchvision", 61_100_840),
         ("vgg11", 132_863_336),
         ("vgg13", 133_047_848),
         ("vgg16", 138_357_544),
