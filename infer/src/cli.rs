@@ -35,6 +35,19 @@ pub enum Command {
     Samples(SamplesArgs),
     /// The layer table of a run's model or of a zoo architecture.
     Summary(SummaryArgs),
+    /// Writes a run's model as .safetensors with PyTorch key names (strict `load_state_dict`).
+    Export(ExportArgs),
+}
+
+/// Arguments of `infer export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Run folder written by `train` [default: the embedded LeNet-5 MNIST model].
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Output file, e.g. model.safetensors.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Arguments of `infer IMAGE...`.
@@ -43,8 +56,21 @@ pub struct PredictArgs {
     /// Image files (PNG, JPEG, BMP; any size, gray or colour) [default: the shipped samples].
     pub images: Vec<PathBuf>,
     /// Run folder written by `train` [default: the embedded LeNet-5 MNIST model].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "weights")]
     pub run: Option<PathBuf>,
+    /// PyTorch weights (.pt, .pth, .safetensors; torchvision names) for --model.
+    #[arg(long, requires = "model")]
+    pub weights: Option<PathBuf>,
+    /// Zoo architecture of --weights, e.g. resnet18 (ImageNet: resize 256, crop 224, 1000 classes).
+    #[arg(long, requires = "weights")]
+    pub model: Option<String>,
+    /// What a non-ImageNet --weights model was trained on: mnist, fashion-mnist or cifar10
+    /// [default: mnist for LeNets, fashion-mnist for lenet-d2l, cifar10 otherwise].
+    #[arg(long, requires = "weights")]
+    pub dataset: Option<String>,
+    /// Load what fits of --weights and keep the initial values of the rest (reported).
+    #[arg(long, requires = "weights")]
+    pub allow_partial: bool,
     /// How many classes to list per image.
     #[arg(long, default_value_t = 3)]
     pub top_k: usize,

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod draw;
 pub mod eval;
+pub mod imagenet;
 pub mod predict;
 pub mod preprocess;
 pub mod run;
@@ -19,13 +20,26 @@ use data::{DatasetKind, ImageDataset, PreparedDataset, Split};
 pub use common::{Backend, CliError};
 
 use crate::cli::{Command, DataArgs};
-use crate::run::LoadedModel;
+use crate::run::{Labels, LoadedModel};
 
 /// Runs one parsed command line; `Ok(false)` when some inputs failed (exit code 1).
 pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
     let device = common::backend::device(cli.backend)?;
     match cli.command {
         None => predict_command(&cli.predict, &device),
+        Some(Command::Export(args)) => {
+            let model = LoadedModel::load(args.run.as_deref(), &device)?;
+            interop::export_safetensors(&model.net, &args.out)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            println!(
+                "{}: {} ({} classes) from {}, PyTorch key names",
+                args.out.display(),
+                model.model.name,
+                model.class_names().len(),
+                model.source()
+            );
+            Ok(true)
+        }
         Some(Command::Summary(args)) => {
             println!("{}", summary_cmd::summary(&args, &device)?);
             Ok(true)
@@ -101,7 +115,18 @@ fn predict_command(
     if args.top_k == 0 {
         return Err(CliError::Usage("--top-k must be at least 1".into()));
     }
-    let model = LoadedModel::load(args.run.as_deref(), device)?;
+    let model = match (&args.weights, &args.model) {
+        (Some(weights), Some(name)) => {
+            let dataset = args
+                .dataset
+                .as_deref()
+                .map(str::parse::<DatasetKind>)
+                .transpose()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            LoadedModel::from_weights(weights, name, dataset, args.allow_partial, device)?
+        }
+        _ => LoadedModel::load(args.run.as_deref(), device)?,
+    };
     let images: Vec<PathBuf> = if args.images.is_empty() {
         let samples = predict::shipped_samples();
         if samples.is_empty() {
@@ -143,24 +168,29 @@ fn test_set(
     model: &LoadedModel,
     args: &DataArgs,
 ) -> Result<(ImageDataset, PreparedDataset), CliError> {
+    let Labels::Dataset(trained_on) = model.labels else {
+        return Err(CliError::Usage(
+            "eval and samples need a model trained on mnist, fashion-mnist or cifar10".into(),
+        ));
+    };
     let kind = match &args.dataset {
         Some(name) => name
             .parse::<DatasetKind>()
             .map_err(|e| CliError::Usage(e.to_string()))?,
-        None => model.info.dataset,
+        None => trained_on,
     };
     let mut raw = data::load(kind, Split::Test, args.data_dir.as_deref())
         .map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(n) = args.limit {
         raw = raw.limit(n);
     }
-    let prepared = PreparedDataset::prepare(&raw, &model.info.pipeline);
+    let prepared = PreparedDataset::prepare(&raw, &model.pipeline);
     if prepared.shape() != model.input_shape() || raw.num_classes() != model.class_names().len() {
         return Err(CliError::Usage(format!(
             "{kind} ({} classes) does not fit the model {} trained on {}",
             raw.num_classes(),
-            model.info.model.name,
-            model.info.dataset
+            model.model.name,
+            trained_on
         )));
     }
     Ok((raw, prepared))

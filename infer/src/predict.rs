@@ -99,7 +99,7 @@ pub fn predict_files(
         .map(|path| {
             let image = load_image(path)?;
             let (pixels, shape) = to_dataset_style(&image, style);
-            Ok(model.info.pipeline.apply(&pixels, shape))
+            Ok(model.pipeline.apply(&pixels, shape))
         })
         .collect();
     let good: Vec<f32> = prepared

@@ -52,6 +52,14 @@ pub enum ImageStyle {
         /// Width in pixels.
         width: usize,
     },
+    /// torchvision's ImageNet evaluation: RGB, the shorter side resized (bilinear) to
+    /// `resize`, then the centre `crop` x `crop` square.
+    CenterCrop {
+        /// Shorter side after resizing (256).
+        resize: usize,
+        /// Side of the crop (224).
+        crop: usize,
+    },
 }
 
 /// Reads and decodes an image file. Errors are ONE line naming the file and the
@@ -99,7 +107,32 @@ pub fn to_dataset_style(img: &DynamicImage, style: ImageStyle) -> (Vec<u8>, [usi
             height,
             width,
         } => photo(img, channels, height, width),
+        ImageStyle::CenterCrop { resize, crop } => center_crop(img, resize, crop),
     }
+}
+
+/// Resize the shorter side to `resize` (aspect kept), then cut the centre `crop` square, as
+/// torchvision's `Resize(resize)` + `CenterCrop(crop)`. RGB `[3, crop, crop]`.
+fn center_crop(img: &DynamicImage, resize: usize, crop: usize) -> (Vec<u8>, [usize; 3]) {
+    let (w, h) = (img.width().max(1) as f64, img.height().max(1) as f64);
+    // torchvision: the shorter side becomes `resize`, the longer int(resize * long / short).
+    let (new_w, new_h) = if w <= h {
+        (resize, (resize as f64 * h / w) as usize)
+    } else {
+        ((resize as f64 * w / h) as usize, resize)
+    };
+    let (new_w, new_h) = (new_w.max(crop), new_h.max(crop));
+    let (resized, _) = photo(img, 3, new_h, new_w);
+    // torchvision: top = round((H - crop) / 2), left = round((W - crop) / 2).
+    let top = ((new_h - crop) as f64 / 2.0).round() as usize;
+    let left = ((new_w - crop) as f64 / 2.0).round() as usize;
+    let mut out = Vec::with_capacity(3 * crop * crop);
+    for plane in resized.chunks_exact(new_h * new_w) {
+        for y in top..top + crop {
+            out.extend_from_slice(&plane[y * new_w + left..y * new_w + left + crop]);
+        }
+    }
+    (out, [3, crop, crop])
 }
 
 /// Gray conversion used by Digit/Fashion: alpha composited over white first (a

@@ -1,5 +1,7 @@
-//! The model `infer` runs: a `train` run folder (`config.json` + `model.bpk`), or the small
-//! LeNet-5 trained on MNIST by this project that is built into the binary ([`embedded`]).
+//! The model `infer` runs: a `train` run folder (`config.json` + `model.bpk`), PyTorch weights
+//! for a zoo architecture (`--weights FILE --model NAME`, e.g. torchvision's pretrained
+//! ImageNet models), or the small LeNet-5 trained on MNIST by this project that is built into
+//! the binary ([`embedded`]).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,7 @@ use burn::store::ModuleRecord;
 use data::{DatasetKind, Pipeline};
 use model::{ModelConfig, Network};
 
+use crate::imagenet::{IMAGENET_CROP, IMAGENET_MEAN, IMAGENET_RESIZE, IMAGENET_STD};
 use crate::preprocess::ImageStyle;
 use common::CliError;
 
@@ -32,14 +35,27 @@ pub mod embedded {
     pub const WEIGHTS: &[u8] = include_bytes!("../embedded/model.bpk");
 }
 
+/// What a network's outputs mean and how images are made ready for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labels {
+    /// Trained on one of our datasets: its classes and image style.
+    Dataset(DatasetKind),
+    /// ImageNet's 1000 classes (torchvision's pretrained models): resize 256, centre crop 224.
+    ImageNet,
+}
+
 /// A network ready for inference with what it needs to prepare inputs and name outputs.
 #[derive(Debug)]
 pub struct LoadedModel {
     /// The network, on the inference device, in evaluation mode.
     pub net: Network,
-    /// Architecture, dataset and preprocessing.
-    pub info: RunInfo,
-    /// The run folder, or `None` for the embedded model.
+    /// Architecture (zoo name, classes, channels).
+    pub model: ModelConfig,
+    /// What the outputs mean.
+    pub labels: Labels,
+    /// The preprocessing applied to every input (resize, normalize).
+    pub pipeline: Pipeline,
+    /// The run folder or weights file, or `None` for the embedded model.
     pub run_dir: Option<PathBuf>,
     /// The device the network lives on.
     pub device: Device,
@@ -76,10 +92,78 @@ impl LoadedModel {
         })?;
         let net = build(&info, record, device)
             .map_err(|e| CliError::Failed(format!("{}: {e}", weights_path.display())))?;
+        Ok(Self::from_parts(net, info, Some(dir.to_path_buf()), device))
+    }
+
+    fn from_parts(net: Network, info: RunInfo, source: Option<PathBuf>, device: &Device) -> Self {
+        Self {
+            net,
+            model: info.model,
+            labels: Labels::Dataset(info.dataset),
+            pipeline: info.pipeline,
+            run_dir: source,
+            device: device.clone(),
+        }
+    }
+
+    /// PyTorch weights (`.pt`, `.pth`, `.safetensors`) for the zoo architecture `model`.
+    ///
+    /// 1000-class models take ImageNet images (resize 256, centre crop 224, ImageNet mean and
+    /// std; for `googlenet` torchvision's `transform_input`, i.e. mean = std = 0.5). The others
+    /// take `dataset` [default: the LeNets' tutorial dataset, CIFAR-10 for `-cifar` models]
+    /// with that tutorial's preprocessing. `allow_partial` loads what fits (a warning lists
+    /// the rest).
+    pub fn from_weights(
+        weights: &Path,
+        model: &str,
+        dataset: Option<DatasetKind>,
+        allow_partial: bool,
+        device: &Device,
+    ) -> Result<Self, CliError> {
+        let mut config = ModelConfig::new(model.into());
+        let entry = config.entry().map_err(|e| CliError::Usage(e.to_string()))?;
+        let imagenet = entry.num_classes == 1000 && dataset.is_none();
+        let (labels, pipeline) = if imagenet {
+            let (mean, std) = if model == "googlenet" {
+                (vec![0.5; 3], vec![0.5; 3])
+            } else {
+                (IMAGENET_MEAN.to_vec(), IMAGENET_STD.to_vec())
+            };
+            let pipeline = Pipeline::new().with_mean(mean).with_std(std);
+            (Labels::ImageNet, pipeline)
+        } else {
+            let kind = dataset.unwrap_or(match model {
+                "lenet-d2l" => DatasetKind::FashionMnist,
+                m if m.starts_with("lenet") => DatasetKind::Mnist,
+                _ => DatasetKind::Cifar10,
+            });
+            let pipeline = match model {
+                "lenet-d2l" => Pipeline::fashion28(),
+                _ => Pipeline::for_dataset(kind).with_augment(false),
+            };
+            let [channels, ..] = kind.shape();
+            config.num_classes = Some(kind.num_classes());
+            config.in_channels = Some(channels);
+            (Labels::Dataset(kind), pipeline)
+        };
+        let net = config
+            .init(device)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let options = interop::LoadOptions {
+            allow_partial,
+            ..interop::LoadOptions::default()
+        };
+        let (net, report) = interop::load_weights(net, weights, options)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        if !report.is_complete() {
+            eprintln!("warning: {}: {report}", weights.display());
+        }
         Ok(Self {
             net,
-            info,
-            run_dir: Some(dir.to_path_buf()),
+            model: config,
+            labels,
+            pipeline,
+            run_dir: Some(weights.to_path_buf()),
             device: device.clone(),
         })
     }
@@ -93,12 +177,7 @@ impl LoadedModel {
             .map_err(|e| CliError::Failed(format!("embedded weights: {e}")))?;
         let net = build(&info, record, device)
             .map_err(|e| CliError::Failed(format!("embedded weights: {e}")))?;
-        Ok(Self {
-            net,
-            info,
-            run_dir: None,
-            device: device.clone(),
-        })
+        Ok(Self::from_parts(net, info, None, device))
     }
 
     /// Where the model comes from, for messages: the run folder or "embedded LeNet-5 (MNIST)".
@@ -111,21 +190,36 @@ impl LoadedModel {
 
     /// Names of the classes, index = label.
     pub fn class_names(&self) -> &'static [&'static str] {
-        self.info.dataset.class_names()
+        match self.labels {
+            Labels::Dataset(kind) => kind.class_names(),
+            Labels::ImageNet => crate::imagenet::class_names(),
+        }
     }
 
     /// Shape `[C, H, W]` of one prepared input.
     pub fn input_shape(&self) -> [usize; 3] {
-        self.info.pipeline.output_shape(self.info.dataset.shape())
+        match self.labels {
+            Labels::Dataset(kind) => self.pipeline.output_shape(kind.shape()),
+            Labels::ImageNet => [3, IMAGENET_CROP, IMAGENET_CROP],
+        }
     }
 
     /// How a user's photo is made to look like this dataset.
     pub fn style(&self) -> ImageStyle {
-        match self.info.dataset {
+        let kind = match self.labels {
+            Labels::Dataset(kind) => kind,
+            Labels::ImageNet => {
+                return ImageStyle::CenterCrop {
+                    resize: IMAGENET_RESIZE,
+                    crop: IMAGENET_CROP,
+                };
+            }
+        };
+        match kind {
             DatasetKind::Mnist => ImageStyle::Digit,
             DatasetKind::FashionMnist => ImageStyle::Fashion,
             DatasetKind::Cifar10 => {
-                let [channels, height, width] = self.info.dataset.shape();
+                let [channels, height, width] = kind.shape();
                 ImageStyle::Photo {
                     channels,
                     height,

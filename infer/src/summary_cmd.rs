@@ -14,7 +14,7 @@ pub fn summary(args: &SummaryArgs, device: &Device) -> Result<Summary, CliError>
     let (network, config) = match &args.run {
         Some(dir) => {
             let loaded = LoadedModel::from_run(dir, device)?;
-            (loaded.net, loaded.info.model)
+            (loaded.net, loaded.model)
         }
         None => {
             let name = args.model.clone().unwrap_or_else(|| "lenet5".into());

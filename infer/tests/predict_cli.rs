@@ -41,7 +41,7 @@ fn embedded_model_reaches_99_percent_on_the_mnist_test_set() {
     let device = Device::flex();
     let model = LoadedModel::embedded(&device).unwrap();
     let raw = data::load(data::DatasetKind::Mnist, Split::Test, None).unwrap();
-    let test = PreparedDataset::prepare(&raw, &model.info.pipeline);
+    let test = PreparedDataset::prepare(&raw, &model.pipeline);
     let evaluation = infer::eval::evaluate(&model, &test);
     assert_eq!(evaluation.total(), 10_000);
     assert!(

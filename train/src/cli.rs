@@ -63,6 +63,13 @@ pub struct Cli {
     /// Continue the run in --out from its last checkpoint (same epoch numbering; --epochs may raise the total).
     #[arg(long)]
     pub resume: bool,
+    /// Start from PyTorch weights (.pt, .pth, .safetensors; torchvision key names): fine-tuning.
+    /// A classifier with another number of classes is replaced by a fresh one.
+    #[arg(long, conflicts_with = "resume")]
+    pub init_from: Option<PathBuf>,
+    /// With --init-from: load what fits and keep the initial values of the rest (reported).
+    #[arg(long, requires = "init_from")]
+    pub allow_partial: bool,
     /// Train on the first N training images only.
     #[arg(long)]
     pub limit_train: Option<usize>,

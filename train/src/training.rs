@@ -190,11 +190,29 @@ pub fn run(cli: Cli) -> Result<RunOutcome, CliError> {
         test_set = test_set.limit(n);
     }
     check_shape(&config, train_set.shape())?;
+    // Initial weights are read before the run folder exists: a bad file leaves nothing behind.
+    let init_from = match &cli.init_from {
+        Some(path) => Some((
+            path.clone(),
+            cli.allow_partial,
+            interop::read_tensors(path)
+                .map_err(|e| CliError::Usage(format!("--init-from: {e}")))?,
+        )),
+        None => None,
+    };
 
     let created = !run_dir.exists();
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", run_dir.display())))?;
-    let result = train_in(&config, &device, &run_dir, resume_from, train_set, test_set);
+    let result = train_in(
+        &config,
+        &device,
+        &run_dir,
+        resume_from,
+        init_from,
+        train_set,
+        test_set,
+    );
     if result.is_err() && created && resume_from.is_none() {
         let _ = std::fs::remove_dir_all(&run_dir);
     }
@@ -239,6 +257,7 @@ fn train_in(
     device: &Device,
     run_dir: &Path,
     resume_from: Option<usize>,
+    init_from: Option<(PathBuf, bool, interop::FileTensors)>,
     train_set: PreparedDataset,
     test_set: PreparedDataset,
 ) -> Result<usize, CliError> {
@@ -269,6 +288,20 @@ fn train_in(
         .model
         .init(&device.clone().autodiff())
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    let net = match init_from {
+        Some((path, allow_partial, tensors)) => {
+            let options = interop::LoadOptions {
+                new_head: true,
+                allow_partial,
+            };
+            let (net, report) = interop::load_tensors(net, tensors, options, &path)
+                .map_err(|e| CliError::Usage(format!("--init-from: {e}")))?;
+            // e.g. "10 tensors loaded; mismatched: fc3.weight: file [5, 84] vs network [10, 84], ..."
+            println!("init-from {}: {report}", path.display());
+            net
+        }
+        None => net,
+    };
     let learner = Learner::new(
         Classifier { net },
         optim::optimizer(config),
