@@ -35,7 +35,7 @@ pub enum Command {
     Samples(SamplesArgs),
     /// The layer table of a run's model or of a zoo architecture.
     Summary(SummaryArgs),
-    /// Writes a run's model as .safetensors with PyTorch key names (strict `load_state_dict`).
+    /// Writes a run's model (or converts --weights) as .safetensors with PyTorch key names.
     Export(ExportArgs),
 }
 
@@ -43,8 +43,14 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// Run folder written by `train` [default: the embedded LeNet-5 MNIST model].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "weights")]
     pub run: Option<PathBuf>,
+    /// Or PyTorch weights (.pt, .pth, .safetensors) to convert, with --model.
+    #[arg(long, requires = "model")]
+    pub weights: Option<PathBuf>,
+    /// Zoo architecture of --weights.
+    #[arg(long, requires = "weights")]
+    pub model: Option<String>,
     /// Output file, e.g. model.safetensors.
     #[arg(long)]
     pub out: PathBuf,

@@ -28,7 +28,12 @@ pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
     match cli.command {
         None => predict_command(&cli.predict, &device),
         Some(Command::Export(args)) => {
-            let model = LoadedModel::load(args.run.as_deref(), &device)?;
+            let model = match (&args.weights, &args.model) {
+                (Some(weights), Some(name)) => {
+                    LoadedModel::from_weights(weights, name, None, false, &device)?
+                }
+                _ => LoadedModel::load(args.run.as_deref(), &device)?,
+            };
             interop::export_safetensors(&model.net, &args.out)
                 .map_err(|e| CliError::Failed(e.to_string()))?;
             println!(

@@ -616,6 +616,35 @@ fn paste(canvas: &mut [u8], src: &[u8], w: usize, ox: usize, oy: usize) {
 mod tests {
     use super::*;
     use image::{Rgb, Rgba, RgbaImage};
+
+    #[test]
+    fn imagenet_centre_crop_keeps_the_middle_of_the_shorter_side_resized_to_256() {
+        // 600x300: left half red, right half blue. Resized to 512x256, the centre 224 square
+        // spans x = 144..368, so its first 112 columns are red and the rest blue.
+        let img = RgbImage::from_fn(600, 300, |x, _| {
+            if x < 300 {
+                Rgb([255, 0, 0])
+            } else {
+                Rgb([0, 0, 255])
+            }
+        });
+        let style = ImageStyle::CenterCrop {
+            resize: 256,
+            crop: 224,
+        };
+        let (out, shape) = to_dataset_style(&DynamicImage::ImageRgb8(img), style);
+        assert_eq!(shape, [3, 224, 224]);
+        let at = |c: usize, y: usize, x: usize| out[(c * 224 + y) * 224 + x];
+        for y in [0, 100, 223] {
+            assert_eq!((at(0, y, 0), at(2, y, 0)), (255, 0));
+            assert_eq!((at(0, y, 108), at(2, y, 108)), (255, 0));
+            assert_eq!((at(0, y, 116), at(2, y, 116)), (0, 255));
+            assert_eq!((at(0, y, 223), at(2, y, 223)), (0, 255));
+        }
+        // A tall or tiny image still gives 224x224.
+        let tall = DynamicImage::ImageRgb8(RgbImage::new(10, 40));
+        assert_eq!(to_dataset_style(&tall, style).1, [3, 224, 224]);
+    }
     use std::path::PathBuf;
 
     const WHITE: Rgb<u8> = Rgb([255, 255, 255]);

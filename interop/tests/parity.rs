@@ -1,5 +1,6 @@
 //! Logit parity with PyTorch: the same weights and inputs give the same logits (max abs
-//! difference ≤ 1e-4, eval mode, flex backend). Fixtures come from
+//! difference ≤ 1e-4, eval mode, flex backend; for the deepest ResNets, where float32 itself
+//! strays further, no further from the float64 logits than twice PyTorch's float32 error). Fixtures come from
 //! `scripts/parity/make_fixtures.py`: the LeNets' are committed under `tests/fixtures/`; the
 //! ImageNet models' are generated on demand and checked by the ignored test at the bottom
 //! (`PARITY_DIR=target/parity cargo test -p interop --test parity -- --ignored`).
@@ -12,7 +13,7 @@ use burn::store::bridge;
 use interop::{InteropError, LoadOptions, load_weights, read_tensors, safetensors_bytes};
 use model::{ModelConfig, Network};
 
-const TOLERANCE: f32 = 1e-4;
+const TOLERANCE: f64 = 1e-4;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -22,19 +23,41 @@ fn network(name: &str, device: &Device) -> Network {
     ModelConfig::new(name.into()).init(device).unwrap()
 }
 
-/// The fixture's input `[N, C, H, W]` and PyTorch's logits (flat, row-major).
-fn fixture_io(dir: &Path, name: &str, device: &Device) -> (Tensor<4>, Vec<f32>) {
+/// The fixture: input `[N, C, H, W]`, PyTorch's float32 logits and the same network's logits
+/// in float64 (flat, row-major).
+fn fixture_io(dir: &Path, name: &str, device: &Device) -> (Tensor<4>, Vec<f32>, Vec<f64>) {
     let io = read_tensors(&dir.join(format!("{name}.io.safetensors"))).unwrap();
-    let input = bridge::to_data(&io["input"]).unwrap();
-    let logits = bridge::to_data(&io["logits"]).unwrap();
+    let data = |key: &str| bridge::to_data(&io[key]).unwrap();
     (
-        Tensor::from_data(input, device),
-        logits.try_to_vec::<f32>().unwrap(),
+        Tensor::from_data(data("input"), device),
+        data("logits").try_to_vec::<f32>().unwrap(),
+        data("logits_f64").try_to_vec::<f64>().unwrap(),
     )
 }
 
-/// Max |ours - PyTorch| over the fixture's logits, with `weights` loaded into `name`.
-fn max_logit_difference(dir: &Path, name: &str, weights: &str) -> f32 {
+/// How far our logits are from PyTorch's.
+#[derive(Debug)]
+struct Parity {
+    /// max |ours - PyTorch float32|.
+    difference: f64,
+    /// max |ours - float64|: our own rounding error.
+    our_error: f64,
+    /// max |PyTorch float32 - float64|: PyTorch's rounding error.
+    pytorch_error: f64,
+    /// max |logit|.
+    scale: f64,
+}
+
+impl Parity {
+    /// Within 1e-4 of PyTorch, or (deep networks, where float32 itself strays further) no
+    /// further from the exact logits than twice PyTorch's own float32 error.
+    fn holds(&self) -> bool {
+        self.difference <= TOLERANCE || self.our_error <= 2.0 * self.pytorch_error
+    }
+}
+
+/// Our logits against the fixture's, with `weights` loaded into `name`.
+fn parity(dir: &Path, name: &str, weights: &str) -> Parity {
     let device = Device::flex();
     let (net, report) = load_weights(
         network(name, &device),
@@ -43,21 +66,39 @@ fn max_logit_difference(dir: &Path, name: &str, weights: &str) -> f32 {
     )
     .unwrap_or_else(|e| panic!("{name} from {weights}: {e}"));
     assert!(report.is_complete(), "{name}: {report}");
-    let (input, expected) = fixture_io(dir, name, &device);
+    let (input, pytorch, exact) = fixture_io(dir, name, &device);
     let ours = net.forward(input).into_data().try_to_vec::<f32>().unwrap();
-    assert_eq!(ours.len(), expected.len());
-    ours.iter()
-        .zip(&expected)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max)
+    assert_eq!(ours.len(), pytorch.len());
+    let max = |values: Vec<f64>| values.into_iter().fold(0.0, f64::max);
+    Parity {
+        difference: max(ours
+            .iter()
+            .zip(&pytorch)
+            .map(|(a, b)| f64::from(a - b).abs())
+            .collect()),
+        our_error: max(ours
+            .iter()
+            .zip(&exact)
+            .map(|(a, b)| (f64::from(*a) - b).abs())
+            .collect()),
+        pytorch_error: max(pytorch
+            .iter()
+            .zip(&exact)
+            .map(|(a, b)| (f64::from(*a) - b).abs())
+            .collect()),
+        scale: max(exact.iter().map(|x| x.abs()).collect()),
+    }
 }
 
 #[test]
 fn lenets_give_pytorchs_logits_from_pth_and_safetensors() {
     for name in ["lenet5", "lenet5-classic", "lenet-d2l"] {
         for weights in [format!("{name}.pth"), format!("{name}.safetensors")] {
-            let diff = max_logit_difference(&fixtures(), name, &weights);
-            assert!(diff <= TOLERANCE, "{name} from {weights}: {diff}");
+            let parity = parity(&fixtures(), name, &weights);
+            assert!(
+                parity.difference <= TOLERANCE,
+                "{name} from {weights}: {parity:?}"
+            );
         }
     }
 }
@@ -73,8 +114,8 @@ fn a_training_checkpoint_loads_from_its_state_dict() {
     .unwrap();
     assert_eq!(report.prefix, "state_dict.");
     assert_eq!(report.loaded, 10);
-    let diff = max_logit_difference(&fixtures(), "lenet5", "lenet5-checkpoint.pth");
-    assert!(diff <= TOLERANCE, "{diff}");
+    let parity = parity(&fixtures(), "lenet5", "lenet5-checkpoint.pth");
+    assert!(parity.difference <= TOLERANCE, "{parity:?}");
 }
 
 /// Every tensor of a safetensors file: key -> (dtype, shape, bytes).
@@ -179,7 +220,8 @@ fn weights_of_another_architecture_are_refused_with_the_keys() {
         ..LoadOptions::default()
     };
     let (_, report) = load_weights(network("lenet-d2l", &device), &lenet5, partial).unwrap();
-    assert_eq!(report.loaded, 8, "{report}");
+    assert_eq!(report.loaded, 9, "{report}");
+    assert_eq!(report.mismatched.len(), 1, "{report}");
 }
 
 #[test]
@@ -235,7 +277,11 @@ fn mismatch_errors_are_typed() {
 #[test]
 #[ignore = "needs PyTorch-generated fixtures: set PARITY_DIR (see scripts/parity/README.md)"]
 fn imagenet_models_give_pytorchs_logits() {
-    let dir = PathBuf::from(std::env::var("PARITY_DIR").expect("PARITY_DIR"));
+    // Relative to the workspace root, where the README's commands run.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = workspace.join(std::env::var("PARITY_DIR").expect("PARITY_DIR"));
+    // PARITY_MODELS=resnet18,vgg11 checks only those.
+    let only = std::env::var("PARITY_MODELS").ok();
     let mut failures = Vec::new();
     for name in [
         "alexnet-torchvision",
@@ -250,14 +296,28 @@ fn imagenet_models_give_pytorchs_logits() {
         "resnet101",
         "resnet152",
     ] {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.split(',').any(|m| m == name))
+        {
+            continue;
+        }
         if !dir.join(format!("{name}.pth")).exists() {
             failures.push(format!("{name}: no fixture"));
             continue;
         }
-        let diff = max_logit_difference(&dir, name, &format!("{name}.pth"));
-        println!("{name}: max |logit difference| = {diff:.3e}");
-        if diff > TOLERANCE {
-            failures.push(format!("{name}: {diff}"));
+        let started = std::time::Instant::now();
+        let parity = parity(&dir, name, &format!("{name}.pth"));
+        println!(
+            "{name}: max |ours - PyTorch| {:.2e}; vs float64: ours {:.2e}, PyTorch {:.2e}; max |logit| {:.2} ({:.1} s)",
+            parity.difference,
+            parity.our_error,
+            parity.pytorch_error,
+            parity.scale,
+            started.elapsed().as_secs_f64()
+        );
+        if !parity.holds() {
+            failures.push(format!("{name}: {parity:?}"));
         }
     }
     assert!(failures.is_empty(), "{failures:?}");
