@@ -137,11 +137,14 @@ impl LoadedModel {
                 m if m.starts_with("lenet") => DatasetKind::Mnist,
                 _ => DatasetKind::Cifar10,
             });
-            let pipeline = match model {
+            let mut pipeline = match model {
                 "lenet-d2l" => Pipeline::fashion28(),
                 _ => Pipeline::for_dataset(kind).with_augment(false),
             };
-            let [channels, ..] = kind.shape();
+            let [channels, side, _] = kind.shape();
+            // Images are resized to the size the architecture takes (as `train` does).
+            let [_, input_side, _] = entry.input;
+            pipeline.resize = (input_side != side).then_some(input_side);
             config.num_classes = Some(kind.num_classes());
             config.in_channels = Some(channels);
             (Labels::Dataset(kind), pipeline)
@@ -200,8 +203,16 @@ impl LoadedModel {
     pub fn input_shape(&self) -> [usize; 3] {
         match self.labels {
             Labels::Dataset(kind) => self.pipeline.output_shape(kind.shape()),
-            Labels::ImageNet => [3, IMAGENET_CROP, IMAGENET_CROP],
+            Labels::ImageNet => [3, self.imagenet_crop(), self.imagenet_crop()],
         }
+    }
+
+    /// Side of the ImageNet centre crop: 224, or the architecture's own input size (the
+    /// paper AlexNet's 227).
+    fn imagenet_crop(&self) -> usize {
+        self.model
+            .input_shape()
+            .map_or(IMAGENET_CROP, |[_, side, _]| side)
     }
 
     /// How a user's photo is made to look like this dataset.
@@ -211,7 +222,7 @@ impl LoadedModel {
             Labels::ImageNet => {
                 return ImageStyle::CenterCrop {
                     resize: IMAGENET_RESIZE,
-                    crop: IMAGENET_CROP,
+                    crop: self.imagenet_crop(),
                 };
             }
         };

@@ -87,3 +87,34 @@ fn an_export_loads_back_through_weights_with_the_same_predictions() {
     assert_eq!(code, 2, "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn imagenet_weights_classify_any_image_at_the_architectures_input_size() {
+    // The paper AlexNet takes 227x227 (torchvision's models 224): the crop follows the model.
+    let dir = std::env::temp_dir().join(format!("infer-alexnet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let device = burn::prelude::Device::flex();
+    let alexnet = model::ModelConfig::new("alexnet".into())
+        .init(&device)
+        .unwrap();
+    let weights = dir.join("alexnet.safetensors");
+    interop::export_safetensors(&alexnet, &weights).unwrap();
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/digit-7-paper.png");
+    let (code, stdout, stderr) = infer(&[
+        image.to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
+        "--model",
+        "alexnet",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let prediction: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let label = prediction["label"].as_u64().unwrap() as usize;
+    assert!(label < 1000);
+    assert_eq!(
+        prediction["class"].as_str().unwrap(),
+        infer::imagenet::class_names()[label]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
