@@ -205,6 +205,7 @@ pub fn load_tensors(
     };
     let mut to_apply = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut mismatched_keys = Vec::new();
     for (key, tensor) in file {
         let Some(inner) = key.strip_prefix(prefix) else {
             report.ignored += 1; // another entry of a checkpoint (optimizer, epoch, ...)
@@ -219,6 +220,7 @@ pub fn load_tensors(
             Some((burn_path, shape)) => {
                 seen.insert(canonical.clone());
                 if tensor.shape.to_vec() != *shape {
+                    mismatched_keys.push(canonical.clone());
                     report.mismatched.push(format!(
                         "{canonical}: file {:?} vs network {shape:?}",
                         tensor.shape.to_vec()
@@ -243,11 +245,7 @@ pub fn load_tensors(
         } else {
             BTreeSet::new()
         };
-        let outside_head = |entry: &String| {
-            let key = entry.split(':').next().unwrap_or(entry);
-            !head.contains(key)
-        };
-        let mismatched_elsewhere = report.mismatched.iter().any(outside_head);
+        let mismatched_elsewhere = mismatched_keys.iter().any(|key| !head.contains(key));
         if !report.missing.is_empty() || !report.unexpected.is_empty() || mismatched_elsewhere {
             return Err(InteropError::Mismatch {
                 path: source.to_path_buf(),
