@@ -37,6 +37,7 @@ pub mod prepared;
 pub mod progress;
 pub mod read;
 pub mod resize;
+pub mod source;
 pub mod sources;
 
 pub use batcher::{ClassificationBatch, ClassificationBatcher};
@@ -47,3 +48,4 @@ pub use kind::{DatasetKind, Split};
 pub use locate::{Locator, load, locate};
 pub use pipeline::{Normalizer, Pipeline};
 pub use prepared::{PreparedDataset, PreparedItem};
+pub use source::{DatasetSource, ImageFolderSource};

@@ -15,7 +15,7 @@ pub mod summary_cmd;
 
 use std::path::{Path, PathBuf};
 
-use data::{DatasetKind, ImageDataset, PreparedDataset, Split};
+use data::{DatasetKind, DatasetSource, ImageDataset, PreparedDataset, Split};
 
 pub use common::{Backend, CliError};
 
@@ -173,18 +173,20 @@ fn test_set(
     model: &LoadedModel,
     args: &DataArgs,
 ) -> Result<(ImageDataset, PreparedDataset), CliError> {
-    let Labels::Dataset(trained_on) = model.labels else {
+    let Labels::Dataset(trained_on) = &model.labels else {
         return Err(CliError::Usage(
-            "eval and samples need a model trained on mnist, fashion-mnist or cifar10".into(),
+            "eval and samples need a model trained on mnist, fashion-mnist, cifar10 or an image folder".into(),
         ));
     };
-    let kind = match &args.dataset {
+    let kind: DatasetSource = match &args.dataset {
         Some(name) => name
             .parse::<DatasetKind>()
-            .map_err(|e| CliError::Usage(e.to_string()))?,
-        None => trained_on,
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .into(),
+        None => trained_on.clone(),
     };
-    let mut raw = data::load(kind, Split::Test, args.data_dir.as_deref())
+    let mut raw = kind
+        .load(Split::Test, args.data_dir.as_deref())
         .map_err(|e| CliError::Failed(e.to_string()))?;
     if let Some(n) = args.limit {
         raw = raw.limit(n);

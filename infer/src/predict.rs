@@ -123,7 +123,7 @@ pub fn predict_files(
                 path: path.clone(),
                 top_k: rank(
                     &probabilities.next().unwrap_or_default(),
-                    model.class_names(),
+                    &model.class_names(),
                     top_k,
                 ),
             })

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use data::{DatasetKind, Pipeline};
+use data::{DatasetKind, DatasetSource, Pipeline};
 use model::{ModelConfig, Network};
 
 use crate::imagenet::{IMAGENET_CROP, IMAGENET_MEAN, IMAGENET_RESIZE, IMAGENET_STD};
@@ -20,8 +20,9 @@ use common::CliError;
 pub struct RunInfo {
     /// Architecture (zoo name, classes, channels).
     pub model: ModelConfig,
-    /// The dataset the model was trained on: its classes and image style.
-    pub dataset: DatasetKind,
+    /// The dataset the model was trained on (a course dataset or an image folder): its classes
+    /// and image style.
+    pub dataset: DatasetSource,
     /// The preprocessing of the training data (resize, normalize), applied to every input.
     pub pipeline: Pipeline,
 }
@@ -36,10 +37,10 @@ pub mod embedded {
 }
 
 /// What a network's outputs mean and how images are made ready for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Labels {
-    /// Trained on one of our datasets: its classes and image style.
-    Dataset(DatasetKind),
+    /// Trained on one of our datasets or an image folder: its classes and image style.
+    Dataset(DatasetSource),
     /// ImageNet's 1000 classes (torchvision's pretrained models): resize 256, centre crop 224.
     ImageNet,
 }
@@ -147,7 +148,7 @@ impl LoadedModel {
             pipeline.resize = (input_side != side).then_some(input_side);
             config.num_classes = Some(kind.num_classes());
             config.in_channels = Some(channels);
-            (Labels::Dataset(kind), pipeline)
+            (Labels::Dataset(kind.into()), pipeline)
         };
         let net = config
             .init(device)
@@ -192,17 +193,17 @@ impl LoadedModel {
     }
 
     /// Names of the classes, index = label.
-    pub fn class_names(&self) -> &'static [&'static str] {
-        match self.labels {
-            Labels::Dataset(kind) => kind.class_names(),
-            Labels::ImageNet => crate::imagenet::class_names(),
+    pub fn class_names(&self) -> Vec<&str> {
+        match &self.labels {
+            Labels::Dataset(source) => source.class_names(),
+            Labels::ImageNet => crate::imagenet::class_names().to_vec(),
         }
     }
 
     /// Shape `[C, H, W]` of one prepared input.
     pub fn input_shape(&self) -> [usize; 3] {
-        match self.labels {
-            Labels::Dataset(kind) => self.pipeline.output_shape(kind.shape()),
+        match &self.labels {
+            Labels::Dataset(source) => self.pipeline.output_shape(source.shape()),
             Labels::ImageNet => [3, self.imagenet_crop(), self.imagenet_crop()],
         }
     }
@@ -217,8 +218,8 @@ impl LoadedModel {
 
     /// How a user's photo is made to look like this dataset.
     pub fn style(&self) -> ImageStyle {
-        let kind = match self.labels {
-            Labels::Dataset(kind) => kind,
+        let source = match &self.labels {
+            Labels::Dataset(source) => source,
             Labels::ImageNet => {
                 return ImageStyle::CenterCrop {
                     resize: IMAGENET_RESIZE,
@@ -226,11 +227,11 @@ impl LoadedModel {
                 };
             }
         };
-        match kind {
-            DatasetKind::Mnist => ImageStyle::Digit,
-            DatasetKind::FashionMnist => ImageStyle::Fashion,
-            DatasetKind::Cifar10 => {
-                let [channels, height, width] = kind.shape();
+        match source.builtin() {
+            Some(DatasetKind::Mnist) => ImageStyle::Digit,
+            Some(DatasetKind::FashionMnist) => ImageStyle::Fashion,
+            Some(DatasetKind::Cifar10) | None => {
+                let [channels, height, width] = source.shape();
                 ImageStyle::Photo {
                     channels,
                     height,

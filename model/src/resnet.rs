@@ -1,4 +1,4 @@
-//! ResNet-18/34/50/101/152 (He et al. 2016) from one builder and a depth table, as
+//! ResNet-10/18/34/50/101/152 (He et al. 2016) from one builder and a depth table, as
 //! torchvision's `models/resnet.py`: a stem, four stages of residual blocks (widths 64, 128,
 //! 256, 512; stages 2-4 start with stride 2), global average pool, FC. Two stems:
 //! - ImageNet (3x224x224): conv 7x7/2 + BN + ReLU + max-pool 3x3/2.
@@ -15,7 +15,10 @@ use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
 use crate::trace::{Trace, TracedForward};
 
 /// Blocks per stage for each depth: (depth, block kind, [blocks in stage 1..4]).
-pub const RESNET_DEPTHS: [(usize, BlockKind, [usize; 4]); 5] = [
+/// ResNet-10 (one basic block per stage) is not in the paper or torchvision; it is the
+/// smallest member of the family, used for small images on the CPU.
+pub const RESNET_DEPTHS: [(usize, BlockKind, [usize; 4]); 6] = [
+    (10, BlockKind::Basic, [1, 1, 1, 1]),
     (18, BlockKind::Basic, [2, 2, 2, 2]),
     (34, BlockKind::Basic, [3, 4, 6, 3]),
     (50, BlockKind::Bottleneck, [3, 4, 6, 3]),
@@ -39,7 +42,7 @@ pub enum Stem {
 /// Configuration of a [`ResNet`].
 #[derive(Config, Debug)]
 pub struct ResNetConfig {
-    /// 18, 34, 50, 101 or 152.
+    /// 10, 18, 34, 50, 101 or 152.
     pub depth: usize,
     /// Input channels.
     #[config(default = 3)]
@@ -91,11 +94,11 @@ impl ResNetConfig {
     /// Builds the network on `device`.
     ///
     /// # Panics
-    /// If `depth` is not 18, 34, 50, 101 or 152.
+    /// If `depth` is not 10, 18, 34, 50, 101 or 152.
     pub fn init(&self, device: &Device) -> ResNet {
         let (kind, blocks) = self.layout().unwrap_or_else(|| {
             panic!(
-                "ResNet depth must be 18, 34, 50, 101 or 152, got {}",
+                "ResNet depth must be 10, 18, 34, 50, 101 or 152, got {}",
                 self.depth
             )
         });

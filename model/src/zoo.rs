@@ -92,6 +92,18 @@ fn resnet(depth: usize, stem: Stem, c: usize, k: usize, d: &Device) -> Network {
     )
 }
 
+/// The CPU-sized ResNet: 10 layers, CIFAR stem, a quarter of the standard width.
+fn resnet10_narrow(c: usize, k: usize, d: &Device) -> Network {
+    Network::ResNet(
+        ResNetConfig::new(10)
+            .with_stem(Stem::Cifar)
+            .with_base_width(16)
+            .with_in_channels(c)
+            .with_num_classes(k)
+            .init(d),
+    )
+}
+
 fn vgg(depth: usize, c: usize, k: usize, d: &Device) -> Network {
     Network::Vgg(
         VggConfig::new(depth)
@@ -290,6 +302,13 @@ pub const ZOO: &[ZooEntry] = &[
         [3, 224, 224],
         1000,
         |c, k, d| resnet(152, Stem::ImageNet, c, k, d)
+    ),
+    entry!(
+        "resnet10-narrow",
+        "ResNet-10 (one basic block per stage), CIFAR stem, widths 16-32-64-128, 28x28 gray",
+        [1, 28, 28],
+        10,
+        resnet10_narrow
     ),
     entry!(
         "resnet18-cifar",

@@ -79,6 +79,18 @@ fn resnet18_with_ten_classes_and_burns_own_count() {
         .with_num_classes(10)
         .init(&device());
     assert_eq!(trainable_params(&narrow), 701_178);
+    // The zoo's `resnet10-narrow` (one block per stage, same widths): 308,538, which is also
+    // what PyTorch counts for the same network.
+    let resnet10 = ModelConfig::new("resnet10-narrow".into())
+        .init(&device())
+        .unwrap();
+    assert_eq!(trainable_params(&resnet10), 308_538);
+    assert_eq!(
+        resnet10
+            .forward(Tensor::zeros([2, 1, 28, 28], &device()))
+            .dims(),
+        [2, 10]
+    );
 }
 
 #[test]
@@ -211,7 +223,7 @@ fn basic_block_with_stride_two_projects_the_shortcut() {
 #[test]
 fn every_cifar_resnet_depth_takes_32x32_images() {
     let d = device();
-    for depth in [18, 34, 50, 101, 152] {
+    for depth in [10, 18, 34, 50, 101, 152] {
         let net = ResNetConfig::new(depth)
             .with_stem(Stem::Cifar)
             .with_num_classes(10)

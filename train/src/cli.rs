@@ -15,13 +15,13 @@ use common::Backend;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "train", version, about, long_about = None)]
 pub struct Cli {
-    /// Recipe to start from: lenet5-mnist, lenet5-classic-mnist, lenet-d2l-fashion, mnist-best, resnet18-cifar10.
+    /// Recipe to start from: lenet5-mnist, lenet5-classic-mnist, lenet-d2l-fashion, mnist-best, fashion-best, resnet18-cifar10.
     #[arg(long, default_value = "lenet5-mnist")]
     pub preset: String,
     /// Zoo architecture (e.g. lenet5, lenet-res, resnet18-cifar) [default: the preset's].
     #[arg(long)]
     pub model: Option<String>,
-    /// Dataset: mnist, fashion-mnist or cifar10 [default: the preset's].
+    /// Dataset: mnist, fashion-mnist, cifar10, or a folder DIR with DIR/train/<class>/*.png and DIR/test/<class>/*.png (images resized to the model's input) [default: the preset's].
     #[arg(long)]
     pub dataset: Option<String>,
     /// Number of epochs [default: the preset's].

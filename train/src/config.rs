@@ -3,7 +3,7 @@
 //! the preprocessing from it.
 
 use burn::prelude::*;
-use data::{DatasetKind, Pipeline};
+use data::{DatasetSource, Pipeline};
 use model::ModelConfig;
 
 /// The optimizer.
@@ -37,8 +37,8 @@ pub struct TrainConfig {
     pub preset: String,
     /// Architecture (zoo name, classes, channels).
     pub model: ModelConfig,
-    /// Dataset.
-    pub dataset: DatasetKind,
+    /// Dataset: a course dataset (`"mnist"`) or an image folder.
+    pub dataset: DatasetSource,
     /// Preprocessing of every image (resize, normalize, augmentation).
     pub pipeline: Pipeline,
     /// Epochs.
@@ -111,7 +111,7 @@ impl TrainConfig {
             Ok(base) if base.model.name == self.model.name && base.dataset == self.dataset => {
                 self.preset.clone()
             }
-            _ => format!("{}-{}", self.model.name, self.dataset),
+            _ => format!("{}-{}", self.model.name, self.dataset.short_name()),
         }
     }
 }

@@ -32,7 +32,7 @@ fn recipe(
     TrainConfig::new(
         preset.into(),
         ModelConfig::new(model.into()),
-        dataset,
+        dataset.into(),
         pipeline,
         epochs,
         batch_size,
@@ -101,6 +101,28 @@ pub const PRESETS: &[Preset] = &[
                 (OptimizerKind::Adamw, 3e-3, 128, 15),
             )
             .with_weight_decay(1e-4)
+            .with_scheduler(SchedulerKind::Onecycle)
+        },
+    },
+    Preset {
+        name: "fashion-best",
+        description: "ResNet-10 (quarter width, CIFAR stem) on normalized 28x28 Fashion-MNIST, crops with 2-pixel padding + flips, SGD 0.1 nesterov momentum 0.9, wd 5e-4, one-cycle, batch 128, 20 epochs",
+        build: || {
+            let augmented = Pipeline::fashion28()
+                .normalized_for(DatasetKind::FashionMnist)
+                .with_augment(true)
+                .with_crop_padding(Some(2))
+                .with_flip(Some(true));
+            recipe(
+                "fashion-best",
+                "resnet10-narrow",
+                DatasetKind::FashionMnist,
+                augmented,
+                (OptimizerKind::Sgd, 0.1, 128, 20),
+            )
+            .with_momentum(0.9)
+            .with_nesterov(true)
+            .with_weight_decay(5e-4)
             .with_scheduler(SchedulerKind::Onecycle)
         },
     },

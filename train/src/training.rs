@@ -11,7 +11,7 @@ use burn::module::Module;
 use burn::prelude::*;
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
-use data::{DatasetKind, Pipeline, PreparedDataset, Split};
+use data::{DatasetKind, DatasetSource, ImageFolderSource, Pipeline, PreparedDataset, Split};
 
 use crate::classifier::Classifier;
 use crate::cli::Cli;
@@ -74,9 +74,7 @@ pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, CliError> {
             pipeline_changed = true;
         }
         if let Some(name) = &cli.dataset {
-            config.dataset = name
-                .parse::<DatasetKind>()
-                .map_err(|e| usage(e.to_string()))?;
+            config.dataset = parse_dataset(name, &config.model)?;
             pipeline_changed = true;
         }
         if pipeline_changed {
@@ -111,10 +109,46 @@ pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, CliError> {
     Ok(config)
 }
 
+/// `--dataset`: a course dataset's name, or a folder with `train/` and `test/` (or `val/`)
+/// class sub-folders, whose images are read at `model`'s input shape. A name always means the
+/// course dataset (`./mnist` names a folder called `mnist`).
+fn parse_dataset(arg: &str, model: &model::ModelConfig) -> Result<DatasetSource, CliError> {
+    let usage = |e: data::DataError| CliError::Usage(format!("--dataset: {e}"));
+    let path = Path::new(arg);
+    if let Ok(kind) = arg.parse::<DatasetKind>() {
+        return Ok(kind.into());
+    }
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "--dataset: unknown dataset '{arg}', expected mnist, fashion-mnist, cifar10 or an image folder with train/ and test/"
+        )));
+    }
+    let shape = model
+        .input_shape()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(DatasetSource::Folder(
+        ImageFolderSource::open(path, shape).map_err(usage)?,
+    ))
+}
+
 /// After `--model` or `--dataset` changed: the dataset's mean/std normalization, resized to the
-/// model's input side, and the model's classes and channels set from the dataset.
+/// model's input side, and the model's classes and channels set from the dataset. Image
+/// folders are read at the model's input size and normalized with mean = std = 0.5 per channel
+/// (torchvision tutorials' `Normalize((0.5,), (0.5,))`, pixels to [-1, 1]).
 fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
-    let kind = config.dataset;
+    if let DatasetSource::Folder(folder) = &config.dataset {
+        let channels = folder.shape[0];
+        config.model.num_classes = Some(folder.classes.len());
+        config.model.in_channels = Some(channels);
+        config.pipeline = Pipeline::new()
+            .with_mean(vec![0.5; channels])
+            .with_std(vec![0.5; channels])
+            .with_augment(config.pipeline.augment);
+        return Ok(());
+    }
+    let Some(kind) = config.dataset.builtin() else {
+        return Ok(());
+    };
     let [channels, side, _] = kind.shape();
     config.model.num_classes = Some(kind.num_classes());
     config.model.in_channels = Some(channels);
@@ -178,8 +212,11 @@ pub fn run(cli: Cli) -> Result<RunOutcome, CliError> {
 
     let failed = |e: data::DataError| CliError::Failed(e.to_string());
     let data_dir = cli.data_dir.as_deref();
-    let train_raw = data::load(config.dataset, Split::Train, data_dir).map_err(failed)?;
-    let test_raw = data::load(config.dataset, Split::Test, data_dir).map_err(failed)?;
+    let train_raw = config
+        .dataset
+        .load(Split::Train, data_dir)
+        .map_err(failed)?;
+    let test_raw = config.dataset.load(Split::Test, data_dir).map_err(failed)?;
     let mut train_set = PreparedDataset::prepare(&train_raw, &config.pipeline);
     // Augmentation happens in the training batcher; preparation is the deterministic part.
     let mut test_set = PreparedDataset::prepare(&test_raw, &config.pipeline);
@@ -356,7 +393,7 @@ fn train_in(
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", tmp.display())))?;
     std::fs::rename(&tmp, &model_path).map_err(|e| io(&model_path, e))?;
 
-    let title = format!("{} on {}", config.model.name, config.dataset);
+    let title = format!("{} on {}", config.model.name, config.dataset.short_name());
     plots::write_training_curves(&records, run_dir, &title).map_err(CliError::Failed)?;
     let summary_path = run_dir.join(files::SUMMARY);
     let input = config

@@ -1,33 +1,13 @@
 //! `train` as a user runs it: a real MNIST epoch, resume, bad flags, CIFAR end to end.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use burn::prelude::*;
 use model::ModelConfig;
 use train::history;
 
-/// A fresh, empty folder under the system temp dir.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("train-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs the `train` binary in `cwd`; returns (exit code, stdout, stderr).
-fn train(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_train"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run train");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{scratch, train_in as train};
 
 /// `(width, height)` of a PNG file, decoding it fully.
 fn png_size(path: &Path) -> (u32, u32) {
@@ -82,7 +62,7 @@ fn one_epoch_of_lenet5_on_mnist_writes_a_complete_run() {
         .try_load_file(out.join("model.bpk"))
         .unwrap();
     // The saved weights classify the test set as well as training reported.
-    let test = data::load(config.dataset, data::Split::Test, None).unwrap();
+    let test = config.dataset.load(data::Split::Test, None).unwrap();
     let prepared = data::PreparedDataset::prepare(&test, &config.pipeline).limit(2000);
     let items: Vec<_> = (0..prepared.len())
         .map(|i| burn::data::dataset::Dataset::get(&prepared, i).unwrap())

@@ -2,39 +2,12 @@
 //! class count differs, and bad files refused before a run folder exists.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use burn::prelude::*;
 use model::ModelConfig;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("train-init-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn train(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .output()
-        .expect("run train");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn test_accuracy(stdout: &str) -> f64 {
-    let last = stdout.lines().last().unwrap();
-    last["test_accuracy=".len()..]
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+mod common;
+use common::{scratch, test_accuracy, train};
 
 /// The embedded 99.2 % LeNet-5 exported as PyTorch would save it.
 fn pretrained(dir: &Path) -> PathBuf {
