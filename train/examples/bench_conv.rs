@@ -6,7 +6,8 @@
 //! prints one JSON line per shape:
 //! `{"bench":"conv3x3","n":..,"c_in":..,"c_out":..,"hw":..,"stride":..,"forward_ms":..,
 //!   "input_grad_ms":..,"weight_grad_ms":..}`.
-//! `scripts/bench_conv.py` measures the same in PyTorch; `scripts/bench-vs-pytorch.sh conv`
+//! The gradient times are (forward + backward) - forward. `scripts/bench_conv.py` measures the
+//! same in PyTorch; `scripts/bench-conv-vs-pytorch.sh`
 //! runs both and prints the ratios.
 //!
 //! `cargo run -p train --example bench_conv`
