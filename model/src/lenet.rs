@@ -5,10 +5,11 @@
 //! Three presets differ only in configuration, not in code:
 //! - [`LeNetConfig::lenet5`] — the PyTorch tutorial's LeNet-5: ReLU, max-pool, flatten 400 -> 120; 1x32x32; 61,706 parameters.
 //! - [`LeNetConfig::classic`] — LeCun 1998: tanh, average-pool, C5 as a 16 -> 120 5x5 conv; 1x32x32; 61,706 parameters.
-//! - [`LeNetConfig::d2l`] — Dive into Deep Learning's LeNet: sigmoid, max-pool, on 28x28, flatten 256 -> 120; 44,426 parameters.
+//! - [`LeNetConfig::d2l`] — Dive into Deep Learning's LeNet: sigmoid, max-pool, on 28x28, flatten 256 -> 120; 44,426 parameters;
+//!   d2l's `init_cnn` (Xavier-uniform weights).
 
 use burn::nn::conv::Conv2d;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::layers::{Activation, Pooling, conv, flatten};
@@ -35,6 +36,11 @@ pub struct LeNetConfig {
     /// LeCun's C5: a 5x5 convolution to 120 maps instead of flatten + fully connected.
     #[config(default = false)]
     pub conv_c5: bool,
+    /// d2l's `init_cnn`: every weight drawn by `nn.init.xavier_uniform_`, i.e. from
+    /// U(±sqrt(6 / (fan_in + fan_out))); biases keep the default init. Otherwise PyTorch's
+    /// default (Kaiming-uniform, bound 1/sqrt(fan_in)).
+    #[config(default = false)]
+    pub xavier_init: bool,
 }
 
 /// The C5 layer: a convolution (classic) or a fully connected layer after flattening.
@@ -79,11 +85,13 @@ impl LeNetConfig {
             .with_conv_c5(true)
     }
 
-    /// d2l's LeNet (sigmoid, max-pool, 1x28x28, no padding): 44,426 parameters.
+    /// d2l's LeNet (sigmoid, max-pool, 1x28x28, no padding, Xavier-uniform weights): 44,426
+    /// parameters.
     pub fn d2l() -> Self {
         Self::new()
             .with_activation(Activation::Sigmoid)
             .with_input_size(28)
+            .with_xavier_init(true)
     }
 
     /// Side of the S4 output maps for this input size: `((S - 4) / 2 - 4) / 2` (5 at 32, 4 at 28).
@@ -109,7 +117,7 @@ impl LeNetConfig {
         } else {
             C5::Linear(LinearConfig::new(16 * s4 * s4, 120).init(device))
         };
-        LeNet {
+        let net = LeNet {
             c1: conv(self.in_channels, 6, 5, 1, 0, true, device),
             c3: conv(6, 16, 5, 1, 0, true, device),
             c5,
@@ -117,8 +125,36 @@ impl LeNetConfig {
             output: LinearConfig::new(84, self.num_classes).init(device),
             activation: self.activation,
             pooling: self.pooling,
+        };
+        if self.xavier_init {
+            xavier_weights(net, device)
+        } else {
+            net
         }
     }
+}
+
+/// Redraws every weight of `net` from U(±sqrt(6 / (fan_in + fan_out))) (PyTorch's
+/// `xavier_uniform_`, gain 1); biases are kept.
+fn xavier_weights(mut net: LeNet, device: &Device) -> LeNet {
+    let xavier = Initializer::XavierUniform { gain: 1.0 };
+    // Conv weights `[out, in, k, k]`: fans are channels times the kernel area.
+    let conv_weight = |dims: [usize; 4]| {
+        let area = dims[2] * dims[3];
+        xavier.init_with(dims, Some(dims[1] * area), Some(dims[0] * area), device)
+    };
+    // Linear weights are stored `[in, out]` in burn.
+    let linear_weight =
+        |dims: [usize; 2]| xavier.init_with(dims, Some(dims[0]), Some(dims[1]), device);
+    net.c1.weight = conv_weight(net.c1.weight.dims());
+    net.c3.weight = conv_weight(net.c3.weight.dims());
+    match &mut net.c5 {
+        C5::Conv(c5) => c5.weight = conv_weight(c5.weight.dims()),
+        C5::Linear(c5) => c5.weight = linear_weight(c5.weight.dims()),
+    }
+    net.f6.weight = linear_weight(net.f6.weight.dims());
+    net.output.weight = linear_weight(net.output.weight.dims());
+    net
 }
 
 impl LeNet {

@@ -94,6 +94,22 @@ fn resnet18_with_ten_classes_and_burns_own_count() {
 }
 
 #[test]
+fn d2l_lenet_draws_xavier_uniform_weights_and_lenet5_pytorch_defaults() {
+    let d = device();
+    let max_abs = |w: Tensor<2>| w.abs().max().into_scalar::<f32>();
+    // F6 is 120 -> 84: Xavier's bound sqrt(6 / 204) = 0.1715, PyTorch's default 1/sqrt(120) = 0.0913.
+    let d2l = LeNetConfig::d2l().init(&d);
+    let f6 = max_abs(d2l.f6.weight.val());
+    assert!(f6 > 0.15 && f6 <= 0.1716, "d2l F6 max |w| = {f6}");
+    // Biases keep the default U(±1/sqrt(fan_in)), as `xavier_uniform_` leaves them.
+    let bias = d2l.f6.bias.unwrap().val().abs().max().into_scalar::<f32>();
+    assert!(bias <= 0.0913 + 1e-6, "d2l F6 max |b| = {bias}");
+    let lenet5 = LeNetConfig::lenet5().init(&d);
+    let f6 = max_abs(lenet5.f6.weight.val());
+    assert!(f6 <= 0.0913 + 1e-6, "LeNet-5 F6 max |w| = {f6}");
+}
+
+#[test]
 fn lenet_forward_shapes() {
     let d = device();
     for (config, size) in [

@@ -74,7 +74,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "lenet-d2l-fashion",
-        description: "tutorial 002: d2l's sigmoid LeNet on 28x28 Fashion-MNIST in [0, 1], Adam 1e-3, batch 256, 5 epochs",
+        description: "tutorial 002: d2l's sigmoid LeNet (Xavier-uniform weights, d2l's init_cnn) on 28x28 Fashion-MNIST in [0, 1], Adam 1e-3, batch 256, 5 epochs",
         build: || {
             recipe(
                 "lenet-d2l-fashion",
