@@ -128,7 +128,10 @@ fn has_image_extension(path: &Path) -> bool {
 }
 
 /// The entries of `dir` that pass `keep`, sorted by name.
-fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, DataError> {
+pub(crate) fn sorted_entries(
+    dir: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, DataError> {
     let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, "cannot list", &e))?;
     let mut paths = Vec::new();
     for entry in entries {

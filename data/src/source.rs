@@ -18,7 +18,7 @@ use burn::serde::{Deserialize, Serialize};
 
 use crate::dataset::ImageDataset;
 use crate::error::DataError;
-use crate::folder::read_image_folder;
+use crate::folder::{read_image_folder, sorted_entries};
 use crate::kind::{DatasetKind, Split};
 
 /// A course dataset or an image folder.
@@ -43,9 +43,13 @@ pub struct ImageFolderSource {
     pub shape: [usize; 3],
 }
 
-/// The names tried, in order, for each split's sub-folder.
-const SPLIT_FOLDERS: [(Split, &[&str]); 2] =
-    [(Split::Train, &["train"]), (Split::Test, &["test", "val"])];
+/// The sub-folder names tried, in order, for a split.
+fn split_folders(split: Split) -> &'static [&'static str] {
+    match split {
+        Split::Train => &["train"],
+        Split::Test => &["test", "val"],
+    }
+}
 
 impl ImageFolderSource {
     /// Checks that `root` has a training and a test split and reads the class names; images
@@ -91,10 +95,7 @@ impl ImageFolderSource {
 
 /// `root/train`, or `root/test` / `root/val`, or an error naming what is missing.
 fn split_dir(root: &Path, split: Split) -> Result<PathBuf, DataError> {
-    let names = SPLIT_FOLDERS
-        .iter()
-        .find(|(s, _)| *s == split)
-        .map_or(&[][..], |(_, names)| *names);
+    let names = split_folders(split);
     names
         .iter()
         .map(|name| root.join(name))
@@ -112,20 +113,11 @@ fn split_dir(root: &Path, split: Split) -> Result<PathBuf, DataError> {
 
 /// The names of the sub-folders of `dir`, sorted.
 fn class_folders(dir: &Path) -> Result<Vec<String>, DataError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, "cannot list", &e))?;
-    let mut names = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| DataError::io(dir, "cannot list", &e))?
-            .path();
-        if path.is_dir()
-            && let Some(name) = path.file_name()
-        {
-            names.push(name.to_string_lossy().into_owned());
-        }
-    }
-    names.sort();
-    Ok(names)
+    Ok(sorted_entries(dir, Path::is_dir)?
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect())
 }
 
 impl DatasetSource {

@@ -136,22 +136,19 @@ fn parse_dataset(arg: &str, model: &model::ModelConfig) -> Result<DatasetSource,
 /// folders are read at the model's input size and normalized with mean = std = 0.5 per channel
 /// (torchvision tutorials' `Normalize((0.5,), (0.5,))`, pixels to [-1, 1]).
 fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
-    if let DatasetSource::Folder(folder) = &config.dataset {
-        let channels = folder.shape[0];
-        config.model.num_classes = Some(folder.classes.len());
-        config.model.in_channels = Some(channels);
-        config.pipeline = Pipeline::new()
-            .with_mean(vec![0.5; channels])
-            .with_std(vec![0.5; channels])
-            .with_augment(config.pipeline.augment);
-        return Ok(());
-    }
-    let Some(kind) = config.dataset.builtin() else {
-        return Ok(());
-    };
-    let [channels, side, _] = kind.shape();
-    config.model.num_classes = Some(kind.num_classes());
+    let [channels, side, _] = config.dataset.shape();
+    config.model.num_classes = Some(config.dataset.num_classes());
     config.model.in_channels = Some(channels);
+    let kind = match &config.dataset {
+        DatasetSource::Builtin(kind) => *kind,
+        DatasetSource::Folder(_) => {
+            config.pipeline = Pipeline::new()
+                .with_mean(vec![0.5; channels])
+                .with_std(vec![0.5; channels])
+                .with_augment(config.pipeline.augment);
+            return Ok(());
+        }
+    };
     let [_, input_side, _] = config
         .model
         .input_shape()
