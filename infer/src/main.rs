@@ -1,16 +1,15 @@
 //! `infer`: predictions, evaluation and model summaries from the command line.
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
+fn main() {
     let cli: infer::cli::Cli = common::error::parse_args();
-    match infer::run(cli) {
-        Ok(true) => ExitCode::SUCCESS,
+    let code = match infer::run(cli) {
+        Ok(true) => 0,
         // Some inputs failed; their errors are printed already.
-        Ok(false) => ExitCode::from(1),
+        Ok(false) => 1,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
+            err.exit_code()
         }
-    }
+    };
+    common::exit::finish(code)
 }

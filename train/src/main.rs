@@ -1,18 +1,17 @@
 //! `train`: trains a zoo model with burn's Learner and writes a run folder.
 //! The last line on stdout: `test_accuracy=0.9842 epochs=5 seconds=123.4 run=runs/...`.
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
+fn main() {
     let cli: train::cli::Cli = common::error::parse_args();
-    match train::training::run(cli) {
+    let code = match train::training::run(cli) {
         Ok(outcome) => {
             println!("{outcome}");
-            ExitCode::SUCCESS
+            0
         }
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
+            err.exit_code()
         }
-    }
+    };
+    common::exit::finish(code)
 }
