@@ -1,9 +1,9 @@
 //! Inference benchmark: batch-1 latency and batch-256 throughput of LeNet-5 (1x32x32) and the
 //! tutorial's ResNet-18 (ImageNet stem, 10 classes, on 3x32x32 — the PyTorch peer's model), in
-//! evaluation mode, on every CPU backend compiled in. Prints one
+//! evaluation mode, on every backend compiled in (flex and ndarray on the CPU, wgpu on a GPU). Prints one
 //! JSON line per (model, backend): `{bench, backend, batch, infer_images_per_s, latency_ms_p50}`.
 //!
-//! `cargo run -p infer --example bench_infer [--features ndarray]`; `scripts/bench-infer-vs-pytorch.sh`
+//! `cargo run -p infer --example bench_infer [--features ndarray|wgpu]`; `scripts/bench-infer-vs-pytorch.sh`
 //! runs it side by side with the PyTorch reference and prints the ratios.
 
 use std::time::Instant;
@@ -32,6 +32,7 @@ fn bench(
     iters: [usize; 2],
 ) {
     let [iters_1, iters_256] = iters;
+    let warmup_256 = if backend == "wgpu" { 5 } else { 1 };
     let config = ModelConfig::new(name.into()).with_num_classes(Some(classes));
     device.seed(0);
     let net = config.init(device).expect("zoo model").valid();
@@ -55,7 +56,10 @@ fn bench(
             t.elapsed().as_secs_f64()
         })
         .collect();
-    forward(&net, &many);
+    // Warm-up of the big batch: on a GPU the first calls compile and autotune its kernels.
+    for _ in 0..warmup_256 {
+        forward(&net, &many);
+    }
     let t = Instant::now();
     for _ in 0..iters_256 {
         forward(&net, &many);
@@ -74,8 +78,27 @@ fn main() {
     #[cfg(feature = "ndarray")]
     #[allow(deprecated)]
     backends.push(("ndarray", Device::ndarray()));
+    #[cfg(feature = "wgpu")]
+    backends.push((
+        "wgpu",
+        Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+    ));
     for (backend, device) in &backends {
-        bench("lenet5", 10, [1, 32, 32], backend, device, [200, 20]);
-        bench("resnet18", 10, [3, 32, 32], backend, device, [50, 10]);
+        // A GPU runs many more batches in the same time.
+        let scale = if *backend == "wgpu" { 5 } else { 1 };
+        // (model, input shape, batch-1 iterations, batch-256 iterations on the CPU)
+        for (model, shape, iters_1, iters_256) in [
+            ("lenet5", [1, 32, 32], 200, 20),
+            ("resnet18", [3, 32, 32], 50, 10),
+        ] {
+            bench(
+                model,
+                10,
+                shape,
+                backend,
+                device,
+                [iters_1, iters_256 * scale],
+            );
+        }
     }
 }

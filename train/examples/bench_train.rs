@@ -1,29 +1,37 @@
-//! Training-speed benchmark on the flex CPU backend (autodiff), the counterpart of
-//! `infer/examples/bench_infer.rs`. Prints one JSON line per result on stdout:
+//! Training-speed benchmark (autodiff) on the flex CPU backend, or on any backend compiled in
+//! (`--backend wgpu` with `--features wgpu`); the counterpart of `infer/examples/bench_infer.rs`.
+//! Prints one JSON line per result on stdout:
 //! `{bench, backend, batch, train_images_per_s, infer_images_per_s, latency_ms_p50, ...}`
 //! (`null` where a field does not apply; extra fields give the raw timings):
 //!
 //! - `lenet5-mnist-train-bare`: zoo `lenet5` on real MNIST (resized to 32x32, normalized, the
 //!   `data` crate's pipeline and burn's `DataLoader`), batch 64, SGD lr 0.01 momentum 0.5
 //!   dampening 0 (PyTorch's SGD), cross-entropy, in a minimal hand-written loop (no Learner).
-//!   After 20 warm-up batches one full shuffled epoch (60,000 images) is timed:
-//!   `train_images_per_s` = 60,000 / its seconds. A test pass (10,000 images, batch 256) is timed
-//!   separately (`test_seconds`, `test_accuracy`), so that `train_plus_test_images_per_s` can be
-//!   compared with the Learner's epoch time, which includes it.
+//!   After 20 warm-up batches `--bare-epochs` full shuffled epochs (60,000 images each) are
+//!   timed: `train_images_per_s` = 60,000 / the last epoch's seconds (`epoch_seconds` lists them
+//!   all). A test pass (10,000 images, batch 256) is timed separately (`test_seconds`,
+//!   `test_accuracy`), so that `train_plus_test_images_per_s` can be compared with the Learner's
+//!   epoch time, which includes it.
 //! - `lenet5-mnist-train-learner`: the same recipe through the `train` library (preset
-//!   `lenet5-mnist`, 1 epoch, burn's `SupervisedTraining` + `Learner`, metrics, checkpoints),
-//!   run in a child process of this binary so that its progress output goes to stderr;
-//!   `train_images_per_s` = 60,000 / `epoch_seconds` of the run's `history.csv`, which covers the
-//!   training epoch **and** the test pass (no warm-up: it is the run's first epoch).
+//!   `lenet5-mnist`, `--learner-epochs` epochs, burn's `SupervisedTraining` + `Learner`, metrics,
+//!   checkpoints), run in a child process of this binary so that its progress output goes to
+//!   stderr; `train_images_per_s` = 60,000 / the last epoch's seconds in the run's `history.csv`,
+//!   which cover the training epoch **and** the test pass. `epoch_seconds` lists every epoch:
+//!   the first has no warm-up, so on a GPU it holds the kernel compilation and autotuning (the
+//!   cold start; a second run with the `persistence` cache shows what remains of it).
 //! - `resnet18-cifar-train`: zoo `resnet18` (ImageNet stem, 10 classes — the PyTorch peer's
-//!   "tutorial ResNet18") on random 3x32x32 tensors (4 batches, cycled), batch 128, SGD lr 0.1
-//!   momentum 0.9 dampening 0, bare loop: 2 warm-up steps, then 8 timed steps.
+//!   "tutorial ResNet18") on random 3x32x32 tensors (4 batches, cycled), batch `--resnet-batch`
+//!   (128), SGD lr 0.1 momentum 0.9 dampening 0, bare loop: `--resnet-warmup` (2) warm-up steps,
+//!   then `--resnet-steps` (8) timed steps, waited for once at the end as the peer does (a GPU
+//!   queues the steps).
 //!
 //! MNIST is looked for as `train` does (`CNN_DATA_DIR`, the user cache, ...);
 //! `scripts/bench-vs-pytorch.sh` points `CNN_DATA_DIR` at `../shared/data`, runs this side by
-//! side with the PyTorch peer and prints the ratios.
+//! side with the PyTorch peer and prints the ratios; `scripts/gpu-bench.sh` does the same on a
+//! GPU machine.
 //!
-//! `cargo run -p train --example bench_train [-- --only NAME]` (NAME: one of the bench names).
+//! `cargo run -p train --example bench_train [-- --only NAME --backend flex|wgpu ...]`
+//! (`--help` lists the options).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,9 +49,47 @@ use data::{DatasetKind, Pipeline, PreparedDataset, Split};
 use model::{ModelConfig, Network};
 
 const SEED: u64 = 42;
-const BACKEND: &str = "flex";
-/// The hidden argument that makes this binary the Learner child: `--learner-run DIR`.
-const LEARNER_CHILD: &str = "--learner-run";
+/// The bench names, in the order they run.
+const BENCHES: [&str; 3] = [
+    "lenet5-mnist-train-bare",
+    "lenet5-mnist-train-learner",
+    "resnet18-cifar-train",
+];
+
+/// Options; the defaults are the CPU comparison's recipe.
+#[derive(Parser, Debug)]
+#[command(about = "Training throughput of LeNet-5 (MNIST) and ResNet-18 (3x32x32), JSON lines")]
+struct Args {
+    /// Run only this bench.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(BENCHES))]
+    only: Option<String>,
+    /// The backend (flex unless given; wgpu / cuda need their cargo feature).
+    #[arg(long, value_enum, default_value = "flex")]
+    backend: common::Backend,
+    /// Timed epochs of the bare LeNet-5 loop.
+    #[arg(long, default_value_t = 1)]
+    bare_epochs: usize,
+    /// Epochs of the Learner run.
+    #[arg(long, default_value_t = 1)]
+    learner_epochs: usize,
+    /// ResNet-18 batch size.
+    #[arg(long, default_value_t = 128)]
+    resnet_batch: usize,
+    /// ResNet-18 warm-up steps (not timed).
+    #[arg(long, default_value_t = 2)]
+    resnet_warmup: usize,
+    /// ResNet-18 timed steps.
+    #[arg(long, default_value_t = 8)]
+    resnet_steps: usize,
+    /// Internal: run as the Learner child, writing its run folder here.
+    #[arg(long, hide = true)]
+    learner_run: Option<String>,
+}
+
+/// The backend's `--backend` name.
+fn backend_name(backend: common::Backend) -> String {
+    format!("{backend:?}").to_lowercase()
+}
 
 /// A JSON number, or `null`.
 fn num(x: Option<f64>, decimals: usize) -> String {
@@ -51,9 +97,15 @@ fn num(x: Option<f64>, decimals: usize) -> String {
 }
 
 /// Prints one result line; `extra` is a list of already-encoded `"key":value` pairs.
-fn emit(bench: &str, batch: usize, train_images_per_s: Option<f64>, extra: &[String]) {
+fn emit(
+    bench: &str,
+    backend: &str,
+    batch: usize,
+    train_images_per_s: Option<f64>,
+    extra: &[String],
+) {
     let mut line = format!(
-        "{{\"bench\":\"{bench}\",\"backend\":\"{BACKEND}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null",
+        "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null",
         num(train_images_per_s, 1)
     );
     for field in extra {
@@ -91,7 +143,7 @@ fn train_step(
     (optim.step(lr, net, grads), loss)
 }
 
-fn lenet5_bare(device: &Device) {
+fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
     const BATCH: usize = 64;
     const WARMUP_BATCHES: usize = 20;
     let raw = data::load(DatasetKind::Mnist, Split::Train, None).expect("MNIST train split");
@@ -120,24 +172,37 @@ fn lenet5_bare(device: &Device) {
     let mut optim = sgd(0.5);
     let lr = 0.01;
 
+    let mut last_loss = None;
     for batch in train_loader.iter().take(WARMUP_BATCHES) {
         let batch = batch.expect("batch");
-        (net, _) = train_step(net, &mut optim, lr, batch.images, batch.targets);
-    }
-    let mut last_loss = None;
-    let mut images = 0;
-    let start = Instant::now();
-    for batch in train_loader.iter() {
-        let batch = batch.expect("batch");
-        images += batch.images.dims()[0];
         let (updated, loss) = train_step(net, &mut optim, lr, batch.images, batch.targets);
         net = updated;
         last_loss = Some(loss);
     }
-    // Reading the last loss waits for the last step.
-    let last_loss = last_loss.expect("one batch").into_scalar::<f32>();
-    let train_s = start.elapsed().as_secs_f64();
-    assert_eq!(images, train_len);
+    // Wait for the warm-up (a GPU queues its steps).
+    if let Some(loss) = last_loss.take() {
+        loss.into_scalar::<f32>();
+    }
+    let mut epoch_seconds = Vec::with_capacity(epochs);
+    let mut last_loss_value = f32::NAN;
+    for _ in 0..epochs {
+        let mut images = 0;
+        let start = Instant::now();
+        for batch in train_loader.iter() {
+            let batch = batch.expect("batch");
+            images += batch.images.dims()[0];
+            let (updated, loss) = train_step(net, &mut optim, lr, batch.images, batch.targets);
+            net = updated;
+            last_loss = Some(loss);
+        }
+        // Reading the last loss waits for the last step.
+        if let Some(loss) = last_loss.take() {
+            last_loss_value = loss.into_scalar::<f32>();
+        }
+        epoch_seconds.push(start.elapsed().as_secs_f64());
+        assert_eq!(images, train_len);
+    }
+    let train_s = *epoch_seconds.last().expect("one epoch");
 
     let start = Instant::now();
     let valid = net.valid();
@@ -156,12 +221,14 @@ fn lenet5_bare(device: &Device) {
 
     emit(
         "lenet5-mnist-train-bare",
+        backend,
         BATCH,
         Some(train_len as f64 / train_s),
         &[
             format!("\"train_seconds\":{train_s:.3}"),
+            format!("\"epoch_seconds\":{}", json_list(&epoch_seconds)),
             format!("\"warmup_batches\":{WARMUP_BATCHES}"),
-            format!("\"last_train_loss\":{last_loss:.4}"),
+            format!("\"last_train_loss\":{last_loss_value:.4}"),
             format!("\"test_seconds\":{test_s:.3}"),
             format!("\"test_accuracy\":{:.4}", correct as f64 / test_len as f64),
             format!(
@@ -172,52 +239,69 @@ fn lenet5_bare(device: &Device) {
     );
 }
 
-/// The Learner child: one epoch of preset lenet5-mnist into `out`, through the train library.
-fn learner_child(out: &str) {
+/// A JSON list of seconds.
+fn json_list(seconds: &[f64]) -> String {
+    let items: Vec<String> = seconds.iter().map(|s| format!("{s:.3}")).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// The Learner child: `epochs` epochs of preset lenet5-mnist into `out`, through the train
+/// library.
+fn learner_child(out: &str, backend: &str, epochs: usize) {
+    let epochs = epochs.to_string();
     let cli = train::cli::Cli::parse_from([
         "train",
         "--preset",
         "lenet5-mnist",
         "--epochs",
-        "1",
+        &epochs,
         "--backend",
-        BACKEND,
+        backend,
         "--out",
         out,
     ]);
     match train::training::run(cli) {
-        Ok(outcome) => println!("{outcome}"),
+        Ok(outcome) => {
+            println!("{outcome}");
+            common::exit::finish(0)
+        }
         Err(err) => {
             eprintln!("error: {err}");
-            std::process::exit(i32::from(err.exit_code()));
+            common::exit::finish(err.exit_code())
         }
     }
 }
 
-fn lenet5_learner() {
+fn lenet5_learner(backend: &str, epochs: usize) {
     let out = std::env::temp_dir().join(format!("bench-train-learner-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let result = run_learner_child(&out);
+    let result = run_learner_child(&out, backend, epochs);
     let _ = std::fs::remove_dir_all(&out);
     let (epoch_seconds, test_accuracy) = result.unwrap_or_else(|e| panic!("learner run: {e}"));
+    let last = *epoch_seconds.last().expect("one epoch");
     emit(
         "lenet5-mnist-train-learner",
+        backend,
         64,
-        Some(DatasetKind::Mnist.num_images(Split::Train) as f64 / epoch_seconds),
+        Some(DatasetKind::Mnist.num_images(Split::Train) as f64 / last),
         &[
-            format!("\"epoch_seconds\":{epoch_seconds:.3}"),
+            format!("\"epoch_seconds\":{}", json_list(&epoch_seconds)),
             format!("\"test_accuracy\":{test_accuracy:.4}"),
-            "\"note\":\"train_images_per_s = 60000 / epoch_seconds of history.csv, which includes the test pass (10000 images, batch 256); first epoch, no warm-up\"".into(),
+            "\"note\":\"train_images_per_s = 60000 / the last epoch's seconds in history.csv, which include the test pass (10000 images, batch 256); the first epoch has no warm-up\"".into(),
         ],
     );
 }
 
 /// Runs this binary as the Learner child (its stdout shown on our stderr) and reads the run's
-/// history: (epoch seconds, test accuracy) of its one epoch.
-fn run_learner_child(out: &Path) -> Result<(f64, f64), String> {
+/// history: (seconds of each epoch, last test accuracy).
+fn run_learner_child(out: &Path, backend: &str, epochs: usize) -> Result<(Vec<f64>, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let output = Command::new(exe)
-        .arg(LEARNER_CHILD)
+        .arg("--backend")
+        .arg(backend)
+        .arg("--learner-epochs")
+        .arg(epochs.to_string())
+        .arg("--learner-run")
         .arg(out)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -229,16 +313,14 @@ fn run_learner_child(out: &Path) -> Result<(f64, f64), String> {
     }
     let history = PathBuf::from(out).join(train::run_dir::files::HISTORY);
     let records = train::history::read(&history)?;
-    let first = records
-        .first()
+    let last = records
+        .last()
         .ok_or_else(|| format!("{} holds no epoch", history.display()))?;
-    Ok((first.seconds, first.test_acc))
+    Ok((records.iter().map(|r| r.seconds).collect(), last.test_acc))
 }
 
-fn resnet18_train(device: &Device) {
-    const BATCH: usize = 128;
-    const WARMUP: usize = 2;
-    const STEPS: usize = 8;
+fn resnet18_train(device: &Device, backend: &str, args: &Args) {
+    let (batch, warmup, steps) = (args.resnet_batch, args.resnet_warmup, args.resnet_steps);
     let autodiff = device.clone().autodiff();
     device.seed(SEED);
     let mut net = ModelConfig::new("resnet18".into())
@@ -251,14 +333,14 @@ fn resnet18_train(device: &Device) {
     let mut rng = data::augment::SplitMix64::new(SEED);
     let batches: Vec<(Tensor<4>, Tensor<1, Int>)> = (0..4)
         .map(|_| {
-            let labels: Vec<i64> = (0..BATCH).map(|_| (rng.next_u64() % 10) as i64).collect();
+            let labels: Vec<i64> = (0..batch).map(|_| (rng.next_u64() % 10) as i64).collect();
             (
                 Tensor::<4>::random(
-                    [BATCH, 3, 32, 32],
+                    [batch, 3, 32, 32],
                     Distribution::Normal(0.0, 1.0),
                     &autodiff,
                 ),
-                Tensor::<1, Int>::from_data(TensorData::new(labels, [BATCH]), &autodiff),
+                Tensor::<1, Int>::from_data(TensorData::new(labels, [batch]), &autodiff),
             )
         })
         .collect();
@@ -266,72 +348,60 @@ fn resnet18_train(device: &Device) {
         let (images, targets) = batches[i % batches.len()].clone();
         train_step(net, &mut optim, lr, images, targets)
     };
-    for i in 0..WARMUP {
-        (net, _) = step(net, i);
+    let mut last_loss = None;
+    for i in 0..warmup {
+        let (updated, loss) = step(net, i);
+        net = updated;
+        last_loss = Some(loss);
+    }
+    // Wait for the warm-up, then time the steps as one queue, waited for at the end.
+    if let Some(loss) = last_loss.take() {
+        loss.into_scalar::<f32>();
     }
     let start = Instant::now();
-    let mut step_seconds = Vec::with_capacity(STEPS);
-    let mut last_loss = 0.0;
-    for i in 0..STEPS {
-        let t = Instant::now();
-        let (updated, loss) = step(net, WARMUP + i);
+    for i in 0..steps {
+        let (updated, loss) = step(net, warmup + i);
         net = updated;
-        // Read every step so that each step's time is complete.
-        last_loss = loss.into_scalar::<f32>();
-        step_seconds.push(t.elapsed().as_secs_f64());
+        last_loss = Some(loss);
     }
+    let last_loss = last_loss.map_or(f32::NAN, |loss| loss.into_scalar::<f32>());
     let train_s = start.elapsed().as_secs_f64();
-    step_seconds.sort_by(f64::total_cmp);
     emit(
         "resnet18-cifar-train",
-        BATCH,
-        Some((BATCH * STEPS) as f64 / train_s),
+        backend,
+        batch,
+        Some((batch * steps) as f64 / train_s),
         &[
             format!("\"train_seconds\":{train_s:.3}"),
-            format!("\"warmup_steps\":{WARMUP}"),
-            format!("\"timed_steps\":{STEPS}"),
-            format!(
-                "\"step_seconds_median\":{:.3}",
-                step_seconds[step_seconds.len() / 2]
-            ),
+            format!("\"warmup_steps\":{warmup}"),
+            format!("\"timed_steps\":{steps}"),
             format!("\"last_train_loss\":{last_loss:.4}"),
         ],
     );
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, out] = args.as_slice()
-        && flag == LEARNER_CHILD
-    {
-        learner_child(out);
+    let args = Args::parse();
+    let backend = backend_name(args.backend);
+    if let Some(out) = &args.learner_run {
+        learner_child(out, &backend, args.learner_epochs);
         return;
     }
-    let only = match args.as_slice() {
-        [] => None,
-        [flag, name] if flag == "--only" => Some(name.as_str()),
-        _ => {
-            eprintln!(
-                "usage: bench_train [--only lenet5-mnist-train-bare|lenet5-mnist-train-learner|resnet18-cifar-train]"
-            );
-            std::process::exit(2);
+    let device = match common::backend::device(Some(args.backend)) {
+        Ok(device) => device,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::exit(i32::from(err.exit_code()));
         }
     };
-    let device = Device::flex();
-    let benches: [(&str, &dyn Fn()); 3] = [
-        ("lenet5-mnist-train-bare", &|| lenet5_bare(&device)),
-        ("lenet5-mnist-train-learner", &lenet5_learner),
-        ("resnet18-cifar-train", &|| resnet18_train(&device)),
-    ];
-    if let Some(name) = only
-        && !benches.iter().any(|(bench, _)| *bench == name)
-    {
-        eprintln!("unknown bench '{name}'");
-        std::process::exit(2);
-    }
-    for (name, run) in benches {
-        if only.is_none_or(|o| o == name) {
-            run();
+    for name in BENCHES {
+        if args.only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
+        match name {
+            "lenet5-mnist-train-bare" => lenet5_bare(&device, &backend, args.bare_epochs),
+            "lenet5-mnist-train-learner" => lenet5_learner(&backend, args.learner_epochs),
+            _ => resnet18_train(&device, &backend, &args),
         }
     }
 }
