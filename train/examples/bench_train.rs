@@ -382,6 +382,14 @@ fn resnet18_train(device: &Device, backend: &str, args: &Args) {
 
 fn main() {
     let args = Args::parse();
+    if args.bare_epochs == 0
+        || args.learner_epochs == 0
+        || args.resnet_batch == 0
+        || args.resnet_steps == 0
+    {
+        eprintln!("error: epochs, batch size and timed steps must be at least 1");
+        std::process::exit(2);
+    }
     let backend = backend_name(args.backend);
     if let Some(out) = &args.learner_run {
         learner_child(out, &backend, args.learner_epochs);
