@@ -30,6 +30,11 @@ impl Backend {
         }
     }
 
+    /// The backend's `--backend` name (`flex`, `wgpu`, ...).
+    pub fn name(self) -> String {
+        format!("{self:?}").to_lowercase()
+    }
+
     /// The backend used without `--backend`: a GPU when one is compiled in, else flex, else ndarray.
     pub fn default_compiled() -> Option<Backend> {
         [
@@ -71,11 +76,9 @@ pub fn device(requested: Option<Backend>) -> Result<Device, CliError> {
             let compiled: Vec<String> = Backend::value_variants()
                 .iter()
                 .filter(|b| b.compiled_in())
-                .map(|b| format!("{b:?}").to_lowercase())
+                .map(|b| b.name())
                 .collect();
-            let name = other
-                .map(|b| format!("{b:?}").to_lowercase())
-                .unwrap_or_default();
+            let name = other.map(Backend::name).unwrap_or_default();
             return Err(CliError::Usage(format!(
                 "backend '{name}' is not compiled into this binary (compiled in: {}); rebuild with `--features {name}`",
                 if compiled.is_empty() {

@@ -23,16 +23,17 @@ fn forward(net: &model::Network, x: &Tensor<4>) -> f32 {
     net.forward(x.clone()).sum().into_scalar::<f32>()
 }
 
+/// Times model `name` on `device` and prints its line; `iters` = [batch-1 calls, batch-256
+/// warm-up calls, timed batch-256 calls].
 fn bench(
     name: &str,
     classes: usize,
     [c, h, w]: [usize; 3],
     backend: &str,
     device: &Device,
-    iters: [usize; 2],
+    iters: [usize; 3],
 ) {
-    let [iters_1, iters_256] = iters;
-    let warmup_256 = if backend == "wgpu" { 5 } else { 1 };
+    let [iters_1, warmup_256, iters_256] = iters;
     let config = ModelConfig::new(name.into()).with_num_classes(Some(classes));
     device.seed(0);
     let net = config.init(device).expect("zoo model").valid();
@@ -56,7 +57,6 @@ fn bench(
             t.elapsed().as_secs_f64()
         })
         .collect();
-    // Warm-up of the big batch: on a GPU the first calls compile and autotune its kernels.
     for _ in 0..warmup_256 {
         forward(&net, &many);
     }
@@ -84,8 +84,9 @@ fn main() {
         Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
     ));
     for (backend, device) in &backends {
-        // A GPU runs many more batches in the same time.
-        let scale = if *backend == "wgpu" { 5 } else { 1 };
+        // A GPU compiles and autotunes its kernels in the first calls (more warm-up), and runs
+        // many more batches in the same time.
+        let (warmup_256, scale) = if *backend == "wgpu" { (5, 5) } else { (1, 1) };
         // (model, input shape, batch-1 iterations, batch-256 iterations on the CPU)
         for (model, shape, iters_1, iters_256) in [
             ("lenet5", [1, 32, 32], 200, 20),
@@ -97,7 +98,7 @@ fn main() {
                 shape,
                 backend,
                 device,
-                [iters_1, iters_256 * scale],
+                [iters_1, warmup_256, iters_256 * scale],
             );
         }
     }

@@ -86,11 +86,6 @@ struct Args {
     learner_run: Option<String>,
 }
 
-/// The backend's `--backend` name.
-fn backend_name(backend: common::Backend) -> String {
-    format!("{backend:?}").to_lowercase()
-}
-
 /// A JSON number, or `null`.
 fn num(x: Option<f64>, decimals: usize) -> String {
     x.map_or_else(|| "null".into(), |v| format!("{v:.decimals$}"))
@@ -390,7 +385,7 @@ fn main() {
         eprintln!("error: epochs, batch size and timed steps must be at least 1");
         std::process::exit(2);
     }
-    let backend = backend_name(args.backend);
+    let backend = args.backend.name();
     if let Some(out) = &args.learner_run {
         learner_child(out, &backend, args.learner_epochs);
         return;
