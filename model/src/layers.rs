@@ -1,9 +1,10 @@
 //! Small shared pieces: the activation and pooling choices of the LeNet family, and a
 //! conv builder with PyTorch's symmetric padding.
 
+use crate::ops::max_pool_kernels::max_pool2d;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
+use burn::nn::pool::AvgPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::activation;
 
@@ -66,7 +67,7 @@ impl Pooling {
     ) -> Tensor<4> {
         match self {
             Pooling::Max => {
-                let y = MaxPool2dConfig::new([size, size]).init().forward(x);
+                let y = max_pool2d(x, [size, size], [size, size], [0, 0]);
                 trace.record(name, "MaxPool2d", y)
             }
             Pooling::Avg => {

@@ -11,6 +11,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
+use crate::ops::conv_kernels::Conv2dForward;
 use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
 use crate::trace::{Trace, TracedForward};
 
@@ -167,7 +168,7 @@ impl ResNet {
 
 impl TracedForward for ResNet {
     fn forward_traced(&self, images: Tensor<4>, t: &mut Trace) -> Tensor<2> {
-        let x = t.record("conv1", "Conv2d", self.conv1.forward(images));
+        let x = t.record("conv1", "Conv2d", self.conv1.forward_fast(images));
         let x = t.record("bn1", "BatchNorm", self.bn1.forward(x));
         let mut x = Activation::Relu.traced("relu", x, t);
         if let Some(pool) = &self.maxpool {

@@ -9,6 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv};
+use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::Trace;
 
 /// Which residual block a ResNet stacks.
@@ -144,7 +145,7 @@ impl ResidualBlockConfig {
 fn shortcut(downsample: &Option<Downsample>, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
     match downsample {
         Some(d) => {
-            let x = t.record("downsample.conv", "Conv2d", d.conv.forward(x));
+            let x = t.record("downsample.conv", "Conv2d", d.conv.forward_fast(x));
             t.record("downsample.bn", "BatchNorm", d.bn.forward(x))
         }
         None => x,
@@ -162,18 +163,18 @@ impl ResidualBlock {
         let relu = Activation::Relu;
         let (residual, identity) = match self {
             ResidualBlock::Basic(b) => {
-                let y = t.record("conv1", "Conv2d", b.conv1.forward(x.clone()));
+                let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
                 let y = relu.traced("relu1", t.record("bn1", "BatchNorm", b.bn1.forward(y)), t);
-                let y = t.record("conv2", "Conv2d", b.conv2.forward(y));
+                let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
                 let y = t.record("bn2", "BatchNorm", b.bn2.forward(y));
                 (y, shortcut(&b.downsample, x, t))
             }
             ResidualBlock::Bottleneck(b) => {
-                let y = t.record("conv1", "Conv2d", b.conv1.forward(x.clone()));
+                let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
                 let y = relu.traced("relu1", t.record("bn1", "BatchNorm", b.bn1.forward(y)), t);
-                let y = t.record("conv2", "Conv2d", b.conv2.forward(y));
+                let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
                 let y = relu.traced("relu2", t.record("bn2", "BatchNorm", b.bn2.forward(y)), t);
-                let y = t.record("conv3", "Conv2d", b.conv3.forward(y));
+                let y = t.record("conv3", "Conv2d", b.conv3.forward_fast(y));
                 let y = t.record("bn3", "BatchNorm", b.bn3.forward(y));
                 (y, shortcut(&b.downsample, x, t))
             }

@@ -11,6 +11,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, Linea
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
+use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
 
 /// The convolution widths of each stage (a max-pool follows every stage), per depth:
@@ -155,7 +156,7 @@ impl TracedForward for Vgg {
                 x = t.record(
                     format_args!("convs.{index}"),
                     "Conv2d",
-                    self.convs[index].forward(x),
+                    self.convs[index].forward_fast(x),
                 );
                 if let Some(norm) = self.norms.get(index) {
                     x = t.record(format_args!("norms.{index}"), "BatchNorm", norm.forward(x));

@@ -81,10 +81,17 @@ struct Args {
     /// ResNet-18 timed steps.
     #[arg(long, default_value_t = 8)]
     resnet_steps: usize,
+    /// Convolutions through burn's own flex kernels instead of ours (`model::ops::conv_kernels`),
+    /// for a side-by-side comparison.
+    #[arg(long)]
+    burn_conv: bool,
     /// Internal: run as the Learner child, writing its run folder here.
     #[arg(long, hide = true)]
     learner_run: Option<String>,
 }
+
+/// Whose flex convolution kernels run (`--burn-conv`): "ours" or "burn".
+static CONV_KERNELS: std::sync::OnceLock<&str> = std::sync::OnceLock::new();
 
 /// A JSON number, or `null`.
 fn num(x: Option<f64>, decimals: usize) -> String {
@@ -100,8 +107,9 @@ fn emit(
     extra: &[String],
 ) {
     let mut line = format!(
-        "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null",
-        num(train_images_per_s, 1)
+        "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null,\"conv_kernels\":\"{}\"",
+        num(train_images_per_s, 1),
+        CONV_KERNELS.get().copied().unwrap_or("ours"),
     );
     for field in extra {
         line.push(',');
@@ -291,7 +299,11 @@ fn lenet5_learner(backend: &str, epochs: usize) {
 /// history: (seconds of each epoch, last test accuracy).
 fn run_learner_child(out: &Path, backend: &str, epochs: usize) -> Result<(Vec<f64>, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let output = Command::new(exe)
+    let mut child = Command::new(exe);
+    if CONV_KERNELS.get() == Some(&"burn") {
+        child.arg("--burn-conv");
+    }
+    let output = child
         .arg("--backend")
         .arg(backend)
         .arg("--learner-epochs")
@@ -386,6 +398,10 @@ fn main() {
         std::process::exit(2);
     }
     let backend = args.backend.name();
+    model::ops::conv_kernels::use_flex_kernels(!args.burn_conv);
+    CONV_KERNELS
+        .set(if args.burn_conv { "burn" } else { "ours" })
+        .expect("set once");
     if let Some(out) = &args.learner_run {
         learner_child(out, &backend, args.learner_epochs);
         return;

@@ -5,8 +5,12 @@
 
 pub mod arithmetic;
 pub mod batch_norm;
+pub mod conv_kernels;
 pub mod corr2d;
 pub mod edge;
+#[cfg(feature = "flex")]
+pub mod im2col;
+pub mod max_pool_kernels;
 pub mod pool2d;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};

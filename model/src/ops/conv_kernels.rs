@@ -1,0 +1,353 @@
+//! The models' 2-D convolution: our im2col + GEMM kernels ([`super::im2col`]) on the flex CPU
+//! backend, burn's own `conv2d` everywhere else (wgpu, CUDA, ndarray).
+//!
+//! burn's flex backend has a fast forward convolution, but its backward pass is burn's generic
+//! one: the weight gradient is a convolution whose kernel is the whole output map, the input
+//! gradient a transposed convolution. Both are slow for the small layers of these networks
+//! (LeNet's 6→16 channels at 10x10, ResNet's 64–512 at 4x4–32x32). The kernels here plug in
+//! through burn's backend-extension API: a [`ConvKernels`] trait implemented for `Flex`, and for
+//! `Autodiff<Flex>` with a hand-written backward node, so training on flex gets both halves.
+//!
+//! Every model calls [`conv2d`] or [`Conv2dForward::forward_fast`] instead of burn's
+//! `Conv2d::forward`; the result is the same (tested against burn's op) on every backend.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+use burn::tensor::ops::ConvOptions;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `x [N, C, H, W]` convolved with `weight [Co, C/groups, KH, KW]` plus `bias [Co]`:
+/// `[N, Co, OH, OW]`, exactly as `burn::tensor::module::conv2d`, through our kernels when the
+/// tensors live on the flex backend (with or without autodiff).
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvOptions<2>,
+) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if flex_kernels_enabled() && flex::supported(&x, &options) {
+        return flex::conv2d(x, weight, bias, options);
+    }
+    burn::tensor::module::conv2d(x, weight, bias, options)
+}
+
+/// [`Conv2d::forward`] through [`conv2d`]: same padding rules, same result.
+pub trait Conv2dForward {
+    /// `x [N, C, H, W]` → `[N, Co, OH, OW]`.
+    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4>;
+}
+
+impl Conv2dForward for Conv2d {
+    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4> {
+        // `Same` padding depends on the input size by burn-internal rules: leave it to burn.
+        let (top, left, bottom, right) = match self.padding {
+            PaddingConfig2d::Valid => (0, 0, 0, 0),
+            PaddingConfig2d::Explicit(top, left, bottom, right) => (top, left, bottom, right),
+            PaddingConfig2d::Same => return self.forward(x),
+        };
+        let options = ConvOptions::new_with_padding(
+            self.stride,
+            [(top, bottom), (left, right)],
+            self.dilation,
+            self.groups,
+        );
+        conv2d(
+            x,
+            self.weight.val(),
+            self.bias.as_ref().map(|bias| bias.val()),
+            options,
+        )
+    }
+}
+
+#[cfg(feature = "flex")]
+pub use flex::{ConvKernels, ConvKernelsBackward};
+
+/// Whether [`conv2d`] may use our flex kernels; see [`use_flex_kernels`].
+static FLEX_KERNELS: AtomicBool = AtomicBool::new(true);
+
+/// Turns our flex kernels on (the default) or off, process-wide; off, [`conv2d`] is burn's.
+/// For side-by-side benchmarks. Without the `flex` feature there is nothing to turn on.
+pub fn use_flex_kernels(enabled: bool) {
+    FLEX_KERNELS.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether our flex kernels are on ([`use_flex_kernels`]).
+pub fn flex_kernels_enabled() -> bool {
+    FLEX_KERNELS.load(Ordering::Relaxed)
+}
+
+#[cfg(feature = "flex")]
+mod flex {
+    use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use burn::backend::autodiff::{Autodiff, NodeId};
+    use burn::backend::flex::FlexTensor;
+    use burn::backend::ops::ModuleOps;
+    use burn::backend::{
+        Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
+        tensor::FloatTensor,
+    };
+    use burn::prelude::*;
+    use burn::tensor::DType;
+    use burn::tensor::ops::ConvOptions;
+
+    /// Whether [`conv2d`] takes the flex path: a flex tensor (plain or autodiff), float32,
+    /// ungrouped.
+    pub(super) fn supported(x: &Tensor<4>, options: &ConvOptions<2>) -> bool {
+        options.groups == 1
+            && x.dtype() == DType::F32
+            && matches!(
+                x.device().as_dispatch().clone().inner(),
+                DispatchDevice::Flex(_)
+            )
+    }
+
+    pub(super) fn conv2d(
+        x: Tensor<4>,
+        weight: Tensor<4>,
+        bias: Option<Tensor<1>>,
+        options: ConvOptions<2>,
+    ) -> Tensor<4> {
+        let (x, weight) = (x.into_dispatch(), weight.into_dispatch());
+        Tensor::from_dispatch(match bias {
+            Some(bias) => <Dispatch as ConvKernels>::conv2d_im2col_bias(
+                x,
+                weight,
+                bias.into_dispatch(),
+                options,
+            ),
+            None => <Dispatch as ConvKernels>::conv2d_im2col(x, weight, options),
+        })
+    }
+
+    /// Forward convolution through our kernels (backend extension, flex and its autodiff).
+    #[backend_extension(Flex, Autodiff)]
+    pub trait ConvKernels: Backend {
+        /// `x [N, C, H, W]`, `weight [Co, C, KH, KW]` → `[N, Co, OH, OW]`.
+        fn conv2d_im2col(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self>;
+
+        /// `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` → `[N, Co, OH, OW]`.
+        fn conv2d_im2col_bias(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self>;
+    }
+
+    /// The gradients of [`ConvKernels::conv2d_im2col`]; called from its autodiff node only.
+    pub trait ConvKernelsBackward: Backend {
+        /// From `grad [N, Co, OH, OW]`: the gradients of `x`, `weight` and the bias, each only
+        /// where `want = [x, weight, bias]` asks.
+        #[allow(clippy::type_complexity)]
+        fn conv2d_im2col_backward(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            grad: FloatTensor<Self>,
+            options: ConvOptions<2>,
+            want: [bool; 3],
+        ) -> [Option<FloatTensor<Self>>; 3];
+    }
+
+    /// The geometry of a convolution our kernels handle: float32, ungrouped, consistent shapes.
+    fn geometry(
+        x: &FlexTensor,
+        weight: &FlexTensor,
+        options: &ConvOptions<2>,
+    ) -> Option<ConvGeometry> {
+        if options.groups != 1 || x.dtype() != DType::F32 || weight.dtype() != DType::F32 {
+            return None;
+        }
+        let dims = |t: &FlexTensor| (t.shape().num_dims() == 4).then(|| t.shape().dims::<4>());
+        ConvGeometry::new(
+            dims(x)?,
+            dims(weight)?,
+            options.stride,
+            options.padding,
+            options.dilation,
+        )
+    }
+
+    /// The tensor's elements in row-major order (copied only when it is a strided view).
+    fn values(t: &FlexTensor) -> FlexTensor {
+        t.to_contiguous()
+    }
+
+    fn slice(t: &FlexTensor) -> &[f32] {
+        t.as_slice::<f32>()
+            .expect("conv kernels: contiguous float32 tensor")
+    }
+
+    fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+        FlexTensor::from_data(TensorData::new(values, shape))
+    }
+
+    /// Forward pass on flex: our kernel, or burn's for what it does not handle.
+    fn flex_forward(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: Option<FlexTensor>,
+        options: ConvOptions<2>,
+    ) -> FlexTensor {
+        let Some(g) = geometry(&x, &weight, &options) else {
+            return Flex::conv2d(x, weight, bias, options);
+        };
+        let (x, weight) = (values(&x), values(&weight));
+        let bias = bias.as_ref().map(values);
+        let out = conv2d_forward(slice(&x), slice(&weight), bias.as_ref().map(slice), &g);
+        tensor(out, [g.batch, g.channels_out, g.out[0], g.out[1]])
+    }
+
+    impl ConvKernels for Flex {
+        fn conv2d_im2col(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
+            flex_forward(x, weight, None, options)
+        }
+
+        fn conv2d_im2col_bias(
+            x: FlexTensor,
+            weight: FlexTensor,
+            bias: FlexTensor,
+            options: ConvOptions<2>,
+        ) -> FlexTensor {
+            flex_forward(x, weight, Some(bias), options)
+        }
+    }
+
+    impl ConvKernelsBackward for Flex {
+        fn conv2d_im2col_backward(
+            x: FlexTensor,
+            weight: FlexTensor,
+            grad: FlexTensor,
+            options: ConvOptions<2>,
+            want: [bool; 3],
+        ) -> [Option<FlexTensor>; 3] {
+            let Some(g) = geometry(&x, &weight, &options) else {
+                let [want_x, want_w, want_b] = want;
+                return [
+                    want_x.then(|| {
+                        Flex::conv2d_x_backward(
+                            x.clone(),
+                            weight.clone(),
+                            grad.clone(),
+                            options.clone(),
+                        )
+                    }),
+                    want_w.then(|| {
+                        Flex::conv2d_weight_backward(
+                            x.clone(),
+                            weight.clone(),
+                            grad.clone(),
+                            options.clone(),
+                        )
+                    }),
+                    want_b.then(|| {
+                        let channels = weight.shape().dims::<4>()[0];
+                        let bias = FlexTensor::zeros([channels].into(), DType::F32);
+                        Flex::conv2d_bias_backward(x.clone(), bias, grad.clone())
+                    }),
+                ];
+            };
+            let (x, weight, grad) = (values(&x), values(&weight), values(&grad));
+            let grads = conv2d_backward(slice(&x), slice(&weight), slice(&grad), &g, want);
+            let [kh, kw] = g.kernel;
+            let [h, w] = g.input;
+            [
+                grads.x.map(|v| tensor(v, [g.batch, g.channels_in, h, w])),
+                grads
+                    .weight
+                    .map(|v| tensor(v, [g.channels_out, g.channels_in, kh, kw])),
+                grads.bias.map(|v| tensor(v, [g.channels_out])),
+            ]
+        }
+    }
+
+    /// The autodiff node of [`ConvKernels::conv2d_im2col`]; `PARENTS` is 3 with a bias, 2
+    /// without.
+    #[derive(Debug)]
+    struct ConvIm2colBackward<const PARENTS: usize>;
+
+    impl<B: ConvKernelsBackward, const PARENTS: usize> Backward<B, PARENTS>
+        for ConvIm2colBackward<PARENTS>
+    {
+        type State = (NodeId, NodeId, ConvOptions<2>);
+
+        fn backward(
+            self,
+            ops: Ops<Self::State, PARENTS>,
+            grads: &mut Gradients,
+            checkpointer: &mut Checkpointer,
+        ) {
+            let grad = grads.consume::<B>(&ops.node);
+            let (x_state, weight_state, options) = ops.state;
+            let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
+            let weight = checkpointer.retrieve_node_output::<FloatTensor<B>>(weight_state);
+            let want = core::array::from_fn(|i| ops.parents.get(i).is_some_and(Option::is_some));
+            let computed = B::conv2d_im2col_backward(x, weight, grad, options, want);
+            for (parent, tensor) in ops.parents.iter().zip(computed) {
+                if let (Some(node), Some(tensor)) = (parent, tensor) {
+                    grads.register::<B>(node.id, tensor);
+                }
+            }
+        }
+    }
+
+    /// Records a convolution of `inputs = [x, weight]` or `[x, weight, bias]` on the autodiff
+    /// graph, with `forward` computing it on the inner backend.
+    fn record<B: ConvKernelsBackward, C: CheckpointStrategy, const PARENTS: usize>(
+        inputs: [FloatTensor<Autodiff<B, C>>; PARENTS],
+        options: ConvOptions<2>,
+        forward: impl FnOnce([FloatTensor<B>; PARENTS]) -> FloatTensor<B>,
+    ) -> FloatTensor<Autodiff<B, C>> {
+        let nodes = inputs.each_ref().map(|input| input.node());
+        match ConvIm2colBackward::<PARENTS>
+            .prepare::<C>(nodes)
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let state = (
+                    prep.checkpoint(&inputs[0]),
+                    prep.checkpoint(&inputs[1]),
+                    options,
+                );
+                prep.finish(state, forward(inputs.map(|input| input.into_primitive())))
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(forward(inputs.map(|input| input.into_primitive())))
+            }
+        }
+    }
+
+    impl<B: ConvKernels + ConvKernelsBackward, C: CheckpointStrategy> ConvKernels for Autodiff<B, C> {
+        fn conv2d_im2col(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self> {
+            record::<B, C, 2>([x, weight], options.clone(), |[x, weight]| {
+                B::conv2d_im2col(x, weight, options)
+            })
+        }
+
+        fn conv2d_im2col_bias(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: FloatTensor<Self>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self> {
+            record::<B, C, 3>([x, weight, bias], options.clone(), |[x, weight, bias]| {
+                B::conv2d_im2col_bias(x, weight, bias, options)
+            })
+        }
+    }
+}

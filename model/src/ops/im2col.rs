@@ -1,0 +1,458 @@
+//! 2-D convolution on plain `f32` slices in NCHW layout, as im2col + one GEMM per chunk of
+//! images: the forward pass, and the input, weight and bias gradients of the backward pass.
+//!
+//! These are the kernels behind [`super::conv_kernels`] on the flex CPU backend. burn's
+//! generic backward computes the weight gradient as a convolution whose "kernel" is the whole
+//! output map and the input gradient as a transposed convolution; here both are single GEMMs
+//! over the unfolded patches, as PyTorch's CPU path does:
+//!
+//! - forward: `out[Co, n·OH·OW] = W[Co, C·KH·KW] × cols[C·KH·KW, n·OH·OW]`
+//! - weight gradient: `dW[Co, C·KH·KW] = G[Co, n·OH·OW] × colsᵀ`
+//! - input gradient: `dcols = Wᵀ × G`, folded back onto the input (col2im)
+//!
+//! Images are processed in chunks so that the unfolded patches stay under [`COLS_BUDGET`]
+//! floats. Only `groups == 1` is handled here; callers fall back to burn for grouped
+//! convolutions.
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+
+/// Largest unfolded-patch buffer, in floats (16 MiB), before a batch is split into chunks.
+pub const COLS_BUDGET: usize = 1 << 22;
+
+/// Smallest GEMM (m·n·k multiply-adds) that is split across threads; smaller ones run on the
+/// calling thread, where the rayon hand-off would cost more than it saves.
+const PARALLEL_GEMM_OPS: usize = 1 << 20;
+
+/// Sizes of one convolution: input `[batch, channels_in, height, width]`, weight
+/// `[channels_out, channels_in, kernel[0], kernel[1]]`, output `[batch, channels_out,
+/// out[0], out[1]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// Images in the batch (N).
+    pub batch: usize,
+    /// Input channels (C).
+    pub channels_in: usize,
+    /// Input height and width (H, W).
+    pub input: [usize; 2],
+    /// Output channels (Co).
+    pub channels_out: usize,
+    /// Kernel height and width (KH, KW).
+    pub kernel: [usize; 2],
+    /// Stride along height and width.
+    pub stride: [usize; 2],
+    /// Zero padding before the first row and column (top, left); the padding after them only
+    /// shows in [`ConvGeometry::out`].
+    pub padding_begin: [usize; 2],
+    /// Spacing between kernel taps.
+    pub dilation: [usize; 2],
+    /// Output height and width (OH, OW).
+    pub out: [usize; 2],
+}
+
+impl ConvGeometry {
+    /// The geometry of `x [N, C, H, W]` convolved with `w [Co, C, KH, KW]`, with padding given
+    /// as `(begin, end)` per spatial dimension (burn's `ConvOptions`). `None` when the channel
+    /// counts disagree or the kernel does not fit in the padded input.
+    pub fn new(
+        x: [usize; 4],
+        w: [usize; 4],
+        stride: [usize; 2],
+        padding: [(usize, usize); 2],
+        dilation: [usize; 2],
+    ) -> Option<Self> {
+        let [batch, channels_in, height, width] = x;
+        let [channels_out, w_channels, kh, kw] = w;
+        if w_channels != channels_in || stride.contains(&0) || dilation.contains(&0) {
+            return None;
+        }
+        let out_dim = |size: usize, (begin, end): (usize, usize), k: usize, s: usize, d: usize| {
+            let span = d * (k - 1) + 1;
+            (size + begin + end)
+                .checked_sub(span)
+                .map(|room| room / s + 1)
+        };
+        let oh = out_dim(height, padding[0], kh, stride[0], dilation[0])?;
+        let ow = out_dim(width, padding[1], kw, stride[1], dilation[1])?;
+        Some(Self {
+            batch,
+            channels_in,
+            input: [height, width],
+            channels_out,
+            kernel: [kh, kw],
+            stride,
+            padding_begin: [padding[0].0, padding[1].0],
+            dilation,
+            out: [oh, ow],
+        })
+    }
+
+    /// Length of one unfolded patch, `C·KH·KW` (the GEMM's inner dimension).
+    pub fn patch_len(&self) -> usize {
+        self.channels_in * self.kernel[0] * self.kernel[1]
+    }
+
+    /// Output pixels per image and channel, `OH·OW`.
+    pub fn out_plane(&self) -> usize {
+        self.out[0] * self.out[1]
+    }
+
+    /// Input pixels per image and channel, `H·W`.
+    pub fn in_plane(&self) -> usize {
+        self.input[0] * self.input[1]
+    }
+
+    /// Elements of the input, weight and output tensors.
+    pub fn lens(&self) -> [usize; 3] {
+        [
+            self.batch * self.channels_in * self.in_plane(),
+            self.channels_out * self.patch_len(),
+            self.batch * self.channels_out * self.out_plane(),
+        ]
+    }
+
+    /// Images unfolded at once: as many as fit in [`COLS_BUDGET`], at least one.
+    fn images_per_chunk(&self) -> usize {
+        let per_image = (self.patch_len() * self.out_plane()).max(1);
+        (COLS_BUDGET / per_image).clamp(1, self.batch.max(1))
+    }
+
+    /// The output columns `[lo, hi)` of a kernel tap whose input column is
+    /// `o·stride + offset`, that land inside `0..size`.
+    fn valid_range(offset: isize, stride: usize, size: usize, outs: usize) -> (usize, usize) {
+        let s = stride as isize;
+        let lo = if offset < 0 { (-offset + s - 1) / s } else { 0 };
+        let room = size as isize - offset;
+        let hi = if room > 0 { (room + s - 1) / s } else { 0 };
+        let lo = (lo.max(0) as usize).min(outs);
+        (lo, (hi.max(0) as usize).clamp(lo, outs))
+    }
+}
+
+/// Gradients of one convolution; `None` where it was not asked for.
+#[derive(Debug, Default)]
+pub struct ConvGrads {
+    /// Input gradient `[N, C, H, W]`.
+    pub x: Option<Vec<f32>>,
+    /// Weight gradient `[Co, C, KH, KW]`.
+    pub weight: Option<Vec<f32>>,
+    /// Bias gradient `[Co]`.
+    pub bias: Option<Vec<f32>>,
+}
+
+/// Forward convolution: `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` →
+/// `[N, Co, OH, OW]`.
+pub fn conv2d_forward(
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeometry,
+) -> Vec<f32> {
+    let [x_len, w_len, out_len] = g.lens();
+    assert_eq!(
+        (x.len(), weight.len()),
+        (x_len, w_len),
+        "conv2d_forward: sizes"
+    );
+    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
+    let mut out = vec![0.0f32; out_len];
+    for_each_chunk(g, |first, count, cols, out_cm| {
+        let row_len = count * plane;
+        im2col(x, g, first, count, cols);
+        gemm(
+            [co, row_len, patch],
+            out_cm,
+            false,
+            (weight, patch, 1),
+            (cols, row_len, 1),
+        );
+        // [Co, n·OH·OW] → [n, Co, OH·OW], adding the bias.
+        let out_chunk = &mut out[first * co * plane..(first + count) * co * plane];
+        out_chunk
+            .par_chunks_mut(plane)
+            .enumerate()
+            .for_each(|(index, dst)| {
+                let (image, channel) = (index / co, index % co);
+                let src = &out_cm[channel * row_len + image * plane..][..plane];
+                let b = bias.map_or(0.0, |b| b[channel]);
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d = s + b;
+                }
+            });
+    });
+    out
+}
+
+/// Backward convolution: from the output gradient `grad [N, Co, OH, OW]`, the gradients of
+/// `x`, `weight` and the bias, each only where `want = [x, weight, bias]` asks for it.
+pub fn conv2d_backward(
+    x: &[f32],
+    weight: &[f32],
+    grad: &[f32],
+    g: &ConvGeometry,
+    want: [bool; 3],
+) -> ConvGrads {
+    let [x_len, w_len, out_len] = g.lens();
+    assert_eq!(
+        (x.len(), weight.len(), grad.len()),
+        (x_len, w_len, out_len),
+        "conv2d_backward: sizes"
+    );
+    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
+    let [want_x, want_w, want_b] = want;
+    let mut grads = ConvGrads {
+        x: want_x.then(|| vec![0.0f32; x_len]),
+        weight: want_w.then(|| vec![0.0f32; w_len]),
+        bias: want_b.then(|| bias_grad(grad, co, plane)),
+    };
+    if !want_x && !want_w {
+        return grads;
+    }
+    for_each_chunk(g, |first, count, cols, grad_cm| {
+        let row_len = count * plane;
+        // [n, Co, OH·OW] → [Co, n·OH·OW]
+        let grad_chunk = &grad[first * co * plane..(first + count) * co * plane];
+        grad_cm
+            .par_chunks_mut(plane)
+            .enumerate()
+            .for_each(|(index, dst)| {
+                let (channel, image) = (index / count, index % count);
+                dst.copy_from_slice(&grad_chunk[(image * co + channel) * plane..][..plane]);
+            });
+        if let Some(dw) = grads.weight.as_mut() {
+            im2col(x, g, first, count, cols);
+            // dW[Co, patch] += G[Co, L] × cols[patch, L]ᵀ
+            gemm(
+                [co, patch, row_len],
+                dw,
+                first > 0,
+                (grad_cm, row_len, 1),
+                (cols, 1, row_len),
+            );
+        }
+        if let Some(dx) = grads.x.as_mut() {
+            // dcols[patch, L] = W[Co, patch]ᵀ × G[Co, L]
+            gemm(
+                [patch, row_len, co],
+                cols,
+                false,
+                (weight, 1, patch),
+                (grad_cm, row_len, 1),
+            );
+            let per_image = g.channels_in * g.in_plane();
+            col2im(
+                cols,
+                g,
+                count,
+                &mut dx[first * per_image..(first + count) * per_image],
+            );
+        }
+    });
+    grads
+}
+
+/// Calls `step(first, count, cols, per_channel)` for each chunk of `count` images starting at
+/// `first`, with scratch buffers of exactly `cols [C·KH·KW, count·OH·OW]` and
+/// `per_channel [Co, count·OH·OW]` floats (stale contents: `step` overwrites them).
+fn for_each_chunk(g: &ConvGeometry, mut step: impl FnMut(usize, usize, &mut [f32], &mut [f32])) {
+    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
+    let chunk = g.images_per_chunk();
+    with_scratch(
+        [patch * chunk * plane, co * chunk * plane],
+        |cols, per_channel| {
+            for first in (0..g.batch).step_by(chunk) {
+                let count = chunk.min(g.batch - first);
+                let row_len = count * plane;
+                step(
+                    first,
+                    count,
+                    &mut cols[..patch * row_len],
+                    &mut per_channel[..co * row_len],
+                );
+            }
+        },
+    );
+}
+
+/// Runs `f` on two scratch buffers of the given lengths, kept per thread between calls so
+/// that the unfolded patches are neither reallocated nor zeroed on every convolution. Their
+/// contents are stale: every caller overwrites what it reads.
+fn with_scratch<R>(lens: [usize; 2], f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    thread_local! {
+        static SCRATCH: RefCell<[Vec<f32>; 2]> = RefCell::default();
+    }
+    // Taken out of the cell (not borrowed) so that a nested call gets buffers of its own.
+    let mut buffers = SCRATCH.with(RefCell::take);
+    for (buffer, &len) in buffers.iter_mut().zip(&lens) {
+        if buffer.len() < len {
+            buffer.resize(len, 0.0);
+        }
+    }
+    let [a, b] = &mut buffers;
+    let result = f(&mut a[..lens[0]], &mut b[..lens[1]]);
+    SCRATCH.with(|cell| cell.replace(buffers));
+    result
+}
+
+/// `Σ_{n, oh, ow} grad[n, c, oh, ow]` for each output channel `c`.
+fn bias_grad(grad: &[f32], channels: usize, plane: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; channels];
+    for (index, values) in grad.chunks_exact(plane).enumerate() {
+        sums[index % channels] += values.iter().sum::<f32>();
+    }
+    sums
+}
+
+/// Unfolds images `first..first + count` of `x` into `cols [C·KH·KW, count·OH·OW]`: row
+/// `(c, kh, kw)` holds, for every output pixel, the input pixel that kernel tap sees (zero in
+/// the padding).
+fn im2col(x: &[f32], g: &ConvGeometry, first: usize, count: usize, cols: &mut [f32]) {
+    let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
+    let ([h, w], [_, ow]) = (g.input, g.out);
+    let (plane, in_plane) = (g.out_plane(), g.in_plane());
+    let row_len = count * plane;
+    cols[..g.patch_len() * row_len]
+        .par_chunks_mut(row_len)
+        .enumerate()
+        .for_each(|(row, dst)| {
+            let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
+            let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
+            let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
+            for image in 0..count {
+                let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
+                for (out_row, dst_row) in dst[image * plane..][..plane]
+                    .chunks_exact_mut(ow)
+                    .enumerate()
+                {
+                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
+                    if ih < 0 || ih >= h as isize || lo == hi {
+                        dst_row.fill(0.0);
+                        continue;
+                    }
+                    let src_row = &src[ih as usize * w..][..w];
+                    dst_row[..lo].fill(0.0);
+                    dst_row[hi..].fill(0.0);
+                    let start = (lo * sw) as isize + offset_w;
+                    if sw == 1 {
+                        dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
+                    } else {
+                        for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
+                            *d = src_row[start as usize + k * sw];
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the
+/// contributions of overlapping patches (the adjoint of [`im2col`]).
+fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32]) {
+    let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
+    let ([h, w], [_, ow]) = (g.input, g.out);
+    let plane = g.out_plane();
+    let row_len = count * plane;
+    dx.par_chunks_mut(g.in_plane())
+        .enumerate()
+        .for_each(|(index, dst)| {
+            let (image, c) = (index / g.channels_in, index % g.channels_in);
+            for tap_h in 0..kh {
+                for tap_w in 0..kw {
+                    let row = (c * kh + tap_h) * kw + tap_w;
+                    let src = &cols[row * row_len + image * plane..][..plane];
+                    let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
+                    let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
+                    if lo == hi {
+                        continue;
+                    }
+                    for (out_row, src_row) in src.chunks_exact(ow).enumerate() {
+                        let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
+                        if ih < 0 || ih >= h as isize {
+                            continue;
+                        }
+                        let dst_row = &mut dst[ih as usize * w..][..w];
+                        let start = ((lo * sw) as isize + offset_w) as usize;
+                        if sw == 1 {
+                            for (d, s) in dst_row[start..start + hi - lo]
+                                .iter_mut()
+                                .zip(&src_row[lo..hi])
+                            {
+                                *d += s;
+                            }
+                        } else {
+                            for (k, s) in src_row[lo..hi].iter().enumerate() {
+                                dst_row[start + k * sw] += s;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// `dst [m, n] (row-major) = (accumulate ? dst : 0) + lhs [m, k] × rhs [k, n]`, where each
+/// operand is `(data, row stride, column stride)`, so transposes cost nothing.
+fn gemm(
+    [m, n, k]: [usize; 3],
+    dst: &mut [f32],
+    accumulate: bool,
+    (lhs, lhs_rs, lhs_cs): (&[f32], usize, usize),
+    (rhs, rhs_rs, rhs_cs): (&[f32], usize, usize),
+) {
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        }
+    };
+    assert!(dst.len() >= m * n, "gemm: dst too small");
+    assert!(
+        lhs.len() >= last(m, k, lhs_rs, lhs_cs),
+        "gemm: lhs too small"
+    );
+    assert!(
+        rhs.len() >= last(k, n, rhs_rs, rhs_cs),
+        "gemm: rhs too small"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    let parallelism = if m * n * k >= PARALLEL_GEMM_OPS {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the asserts above keep every index the strides can reach inside the slices,
+    // and `dst` is borrowed mutably, so it aliases neither operand.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.as_ptr(),
+            lhs_cs as isize,
+            lhs_rs as isize,
+            rhs.as_ptr(),
+            rhs_cs as isize,
+            rhs_rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The models' 2-D max pooling: our kernel on the flex CPU backend, burn's `max_pool2d`
+//! everywhere else.
+//!
+//! burn's flex max pooling goes through a generic 3-D implementation that recomputes the valid
+//! window of every output pixel; for LeNet's 2x2 pools it took about a tenth of a training
+//! step. This one walks each `[H, W]` plane once per output row, keeps the argmax (within the
+//! plane) for the backward pass, and plugs in through burn's backend-extension API for `Flex`
+//! and `Autodiff<Flex>`, like [`super::conv_kernels`]. Floor mode, no dilation; anything else
+//! goes to burn.
+
+use burn::prelude::*;
+use burn::tensor::module::max_pool2d as burn_max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
+
+/// Max pooling of `x [N, C, H, W]` with a `kernel` window moved by `stride` over the input
+/// padded with `-inf` by `padding` on each side: `[N, C, OH, OW]` with
+/// `OH = (H + 2·padding − kernel) / stride + 1` (floor), exactly as burn's / PyTorch's
+/// `max_pool2d`.
+pub fn max_pool2d(
+    x: Tensor<4>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if super::conv_kernels::flex_kernels_enabled() && flex::supported(&x, kernel, stride, padding) {
+        return flex::max_pool2d(x, kernel, stride, padding);
+    }
+    burn_max_pool2d(
+        x,
+        MaxPoolOptions::new(kernel)
+            .with_stride(stride)
+            .with_padding(padding),
+    )
+}
+
+#[cfg(feature = "flex")]
+/// Sizes of one pooling: input planes `[planes = N·C, H, W]`, output `[planes, OH, OW]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolGeometry {
+    /// `N·C`: pooled independently.
+    pub planes: usize,
+    /// Input height and width.
+    pub input: [usize; 2],
+    /// Window height and width.
+    pub kernel: [usize; 2],
+    /// Step between windows.
+    pub stride: [usize; 2],
+    /// `-inf` padding on each side.
+    pub padding: [usize; 2],
+    /// Output height and width.
+    pub out: [usize; 2],
+}
+
+#[cfg(feature = "flex")]
+impl PoolGeometry {
+    /// `None` when the window does not fit the padded input, a stride is zero, or the padding
+    /// is more than half the window (PyTorch's rule).
+    pub fn new(
+        planes: usize,
+        input: [usize; 2],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> Option<Self> {
+        let dim = |i: usize| {
+            if stride[i] == 0 || kernel[i] == 0 || 2 * padding[i] > kernel[i] {
+                return None;
+            }
+            (input[i] + 2 * padding[i])
+                .checked_sub(kernel[i])
+                .map(|room| room / stride[i] + 1)
+        };
+        Some(Self {
+            planes,
+            input,
+            kernel,
+            stride,
+            padding,
+            out: [dim(0)?, dim(1)?],
+        })
+    }
+}
+
+#[cfg(feature = "flex")]
+/// Forward pass on `x [planes, H, W]`: the maxima `[planes, OH, OW]` and, for each, the index
+/// of its input pixel within the plane (`ih·W + iw`; the last NaN wins, as in PyTorch).
+pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
+    use rayon::prelude::*;
+    let ([h, w], [oh, ow]) = (g.input, g.out);
+    let (in_plane, out_plane) = (h * w, oh * ow);
+    assert_eq!(x.len(), g.planes * in_plane, "max_pool2d_forward: sizes");
+    let mut out = vec![0.0f32; g.planes * out_plane];
+    let mut indices = vec![0u32; g.planes * out_plane];
+    out.par_chunks_mut(out_plane)
+        .zip(indices.par_chunks_mut(out_plane))
+        .enumerate()
+        .for_each(|(plane, (out, indices))| {
+            let src = &x[plane * in_plane..][..in_plane];
+            for oy in 0..oh {
+                let y0 = (oy * g.stride[0]) as isize - g.padding[0] as isize;
+                let rows = y0.max(0) as usize..((y0 + g.kernel[0] as isize) as usize).min(h);
+                for ox in 0..ow {
+                    let x0 = (ox * g.stride[1]) as isize - g.padding[1] as isize;
+                    let cols = x0.max(0) as usize..((x0 + g.kernel[1] as isize) as usize).min(w);
+                    let (mut best, mut best_index) = (f32::NEG_INFINITY, None);
+                    for iy in rows.clone() {
+                        for ix in cols.clone() {
+                            let v = src[iy * w + ix];
+                            if best_index.is_none() || v > best || v.is_nan() {
+                                (best, best_index) = (v, Some(iy * w + ix));
+                            }
+                        }
+                    }
+                    out[oy * ow + ox] = best;
+                    indices[oy * ow + ox] = best_index.unwrap_or(0) as u32;
+                }
+            }
+        });
+    (out, indices)
+}
+
+#[cfg(feature = "flex")]
+/// Backward pass: each output gradient `grad [planes, OH, OW]` added to the input pixel that
+/// won its window: `[planes, H, W]`.
+pub fn max_pool2d_backward(grad: &[f32], indices: &[u32], g: &PoolGeometry) -> Vec<f32> {
+    use rayon::prelude::*;
+    let (in_plane, out_plane) = (g.input[0] * g.input[1], g.out[0] * g.out[1]);
+    assert_eq!(
+        grad.len(),
+        g.planes * out_plane,
+        "max_pool2d_backward: sizes"
+    );
+    assert_eq!(indices.len(), grad.len(), "max_pool2d_backward: indices");
+    let mut dx = vec![0.0f32; g.planes * in_plane];
+    dx.par_chunks_mut(in_plane)
+        .zip(
+            grad.par_chunks(out_plane)
+                .zip(indices.par_chunks(out_plane)),
+        )
+        .for_each(|(dx, (grad, indices))| {
+            for (&index, &value) in indices.iter().zip(grad) {
+                dx[index as usize] += value;
+            }
+        });
+    dx
+}
+
+#[cfg(feature = "flex")]
+pub use flex::PoolKernels;
+
+#[cfg(feature = "flex")]
+mod flex {
+    use super::{PoolGeometry, max_pool2d_backward, max_pool2d_forward};
+    use burn::backend::autodiff::Autodiff;
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use burn::backend::flex::FlexTensor;
+    use burn::backend::{
+        Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
+        tensor::FloatTensor,
+    };
+    use burn::prelude::*;
+    use burn::tensor::DType;
+    use std::sync::Arc;
+
+    /// Whether [`super::max_pool2d`] takes the flex path.
+    pub(super) fn supported(
+        x: &Tensor<4>,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> bool {
+        let [n, c, h, w] = x.dims();
+        x.dtype() == DType::F32
+            && PoolGeometry::new(n * c, [h, w], kernel, stride, padding).is_some()
+            && matches!(
+                x.device().as_dispatch().clone().inner(),
+                DispatchDevice::Flex(_)
+            )
+    }
+
+    pub(super) fn max_pool2d(
+        x: Tensor<4>,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> Tensor<4> {
+        let window = [
+            kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+        ];
+        Tensor::from_dispatch(<Dispatch as PoolKernels>::max_pool2d_flex(
+            x.into_dispatch(),
+            window,
+        ))
+    }
+
+    /// Max pooling through our kernel (backend extension, flex and its autodiff).
+    #[backend_extension(Flex, Autodiff)]
+    pub trait PoolKernels: Backend {
+        /// `x [N, C, H, W]` pooled with `window = [kernel h, kernel w, stride h, stride w,
+        /// padding h, padding w]` → `[N, C, OH, OW]`.
+        fn max_pool2d_flex(x: FloatTensor<Self>, window: [usize; 6]) -> FloatTensor<Self>;
+    }
+
+    /// Geometry and contiguous input of a flex max pooling.
+    fn prepare(x: &FlexTensor, window: [usize; 6]) -> (PoolGeometry, FlexTensor) {
+        let [n, c, h, w] = x.shape().dims::<4>();
+        let [kh, kw, sh, sw, ph, pw] = window;
+        let g = PoolGeometry::new(n * c, [h, w], [kh, kw], [sh, sw], [ph, pw])
+            .expect("max_pool2d_flex: checked by `supported`");
+        (g, x.to_contiguous())
+    }
+
+    /// Forward on flex: the output tensor and the argmax indices.
+    fn forward(x: FlexTensor, window: [usize; 6]) -> (FlexTensor, Vec<u32>, PoolGeometry) {
+        let [n, c, _, _] = x.shape().dims::<4>();
+        let (g, x) = prepare(&x, window);
+        let values = x.as_slice::<f32>().expect("contiguous float32");
+        let (out, indices) = max_pool2d_forward(values, &g);
+        let out = FlexTensor::from_data(TensorData::new(out, [n, c, g.out[0], g.out[1]]));
+        (out, indices, g)
+    }
+
+    impl PoolKernels for Flex {
+        fn max_pool2d_flex(x: FlexTensor, window: [usize; 6]) -> FlexTensor {
+            forward(x, window).0
+        }
+    }
+
+    /// The autodiff node: keeps the argmax indices of the forward pass.
+    #[derive(Debug)]
+    struct MaxPoolBackward;
+
+    /// What the backward pass needs from the forward pass.
+    #[derive(Clone, Debug)]
+    struct MaxPoolState {
+        indices: Arc<Vec<u32>>,
+        geometry: PoolGeometry,
+        shape: [usize; 4],
+    }
+
+    impl Backward<Flex, 1> for MaxPoolBackward {
+        type State = MaxPoolState;
+
+        fn backward(
+            self,
+            ops: Ops<Self::State, 1>,
+            grads: &mut Gradients,
+            _checkpointer: &mut Checkpointer,
+        ) {
+            let grad: FlexTensor = grads.consume::<Flex>(&ops.node).to_contiguous();
+            let [Some(parent)] = &ops.parents else {
+                return;
+            };
+            let state = ops.state;
+            let values = grad.as_slice::<f32>().expect("contiguous float32");
+            let dx = max_pool2d_backward(values, &state.indices, &state.geometry);
+            let dx = FlexTensor::from_data(TensorData::new(dx, state.shape));
+            grads.register::<Flex>(parent.id, dx);
+        }
+    }
+
+    impl<C: CheckpointStrategy> PoolKernels for Autodiff<Flex, C> {
+        fn max_pool2d_flex(x: FloatTensor<Self>, window: [usize; 6]) -> FloatTensor<Self> {
+            let shape = x.primitive().shape().dims::<4>();
+            match MaxPoolBackward
+                .prepare::<C>([x.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(prep) => {
+                    let (out, indices, geometry) = forward(x.into_primitive(), window);
+                    let state = MaxPoolState {
+                        indices: Arc::new(indices),
+                        geometry,
+                        shape,
+                    };
+                    prep.finish(state, out)
+                }
+                OpsKind::UnTracked(prep) => prep.finish(forward(x.into_primitive(), window).0),
+            }
+        }
+    }
+}

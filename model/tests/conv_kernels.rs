@@ -1,0 +1,193 @@
+//! Our flex convolution kernels (`model::ops::conv_kernels`) against burn's own `conv2d`:
+//! outputs and the gradients of input, weight and bias, over strides, paddings (also
+//! asymmetric), dilations and kernel sizes, including batches split into several chunks.
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use burn::tensor::ops::ConvOptions;
+use model::ops::conv_kernels::conv2d;
+
+/// One convolution case: input `[n, c, h, w]`, `co` output channels, kernel `k`, options.
+struct Case {
+    x: [usize; 4],
+    co: usize,
+    k: [usize; 2],
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+    dilation: [usize; 2],
+    bias: bool,
+}
+
+/// `(input, Co, kernel, stride, padding, dilation, bias)` as a [`Case`].
+const fn case(
+    x: [usize; 4],
+    co: usize,
+    k: [usize; 2],
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+    dilation: [usize; 2],
+    bias: bool,
+) -> Case {
+    Case {
+        x,
+        co,
+        k,
+        stride,
+        padding,
+        dilation,
+        bias,
+    }
+}
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    // LeNet-5's two layers.
+    case([8, 1, 32, 32], 6, [5, 5], [1, 1], [(0, 0); 2], [1, 1], true),
+    case([8, 6, 14, 14], 16, [5, 5], [1, 1], [(0, 0); 2], [1, 1], true),
+    // ResNet: 3x3 pad 1, 3x3 stride 2, 1x1 stride 2 shortcut, 7x7 stride 2 pad 3 stem.
+    case([4, 8, 9, 9], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
+    case([4, 8, 9, 10], 16, [3, 3], [2, 2], [(1, 1); 2], [1, 1], false),
+    case([4, 8, 9, 9], 16, [1, 1], [2, 2], [(0, 0); 2], [1, 1], false),
+    case([2, 3, 23, 21], 4, [7, 7], [2, 2], [(3, 3); 2], [1, 1], true),
+    // Asymmetric padding, non-square kernel and stride, dilation, padding wider than the kernel.
+    case([3, 2, 7, 11], 5, [2, 3], [1, 2], [(0, 1), (2, 1)], [1, 1], true),
+    case([3, 4, 12, 12], 3, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
+    case([2, 2, 5, 5], 2, [3, 3], [3, 3], [(4, 4); 2], [1, 1], true),
+    // Big enough to be split into several chunks of images (more than 16 MiB of patches).
+    case([9, 64, 32, 32], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+];
+
+/// The case's random input, weight, bias and output-gradient probe, as plain data.
+fn inputs(case: &Case) -> [Option<TensorData>; 4] {
+    let device = Device::flex();
+    let [n, c, _, _] = case.x;
+    let normal = Distribution::Normal(0.0, 1.0);
+    let weight = Tensor::<4>::random([case.co, c, case.k[0], case.k[1]], normal, &device);
+    let options = ConvOptions::new_with_padding(case.stride, case.padding, case.dilation, 1);
+    let x = Tensor::<4>::random(case.x, normal, &device);
+    let out_dims = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, options).dims();
+    assert_eq!(out_dims[0], n);
+    [
+        Some(x.into_data()),
+        Some(weight.into_data()),
+        case.bias
+            .then(|| Tensor::<1>::random([case.co], normal, &device).into_data()),
+        Some(Tensor::<4>::random(out_dims, normal, &device).into_data()),
+    ]
+}
+
+/// Output and `[x, weight]`, bias gradients of `Σ out ⊙ probe`, with our kernels or burn's.
+fn run(
+    case: &Case,
+    data: &[Option<TensorData>; 4],
+    ours: bool,
+) -> (Tensor<4>, [Tensor<4>; 2], Option<Tensor<1>>) {
+    let device = Device::flex().autodiff();
+    let [x, weight, bias, probe] = data;
+    let x = Tensor::<4>::from_data(x.clone().unwrap(), &device).require_grad();
+    let weight = Tensor::<4>::from_data(weight.clone().unwrap(), &device).require_grad();
+    let bias = bias
+        .clone()
+        .map(|b| Tensor::<1>::from_data(b, &device).require_grad());
+    let probe = Tensor::<4>::from_data(probe.clone().unwrap(), &device);
+    let options = ConvOptions::new_with_padding(case.stride, case.padding, case.dilation, 1);
+    let out = if ours {
+        conv2d(x.clone(), weight.clone(), bias.clone(), options)
+    } else {
+        burn::tensor::module::conv2d(x.clone(), weight.clone(), bias.clone(), options)
+    };
+    let grads = (out.clone() * probe).sum().backward();
+    let grad_x = x.grad(&grads).expect("x gradient");
+    let grad_w = weight.grad(&grads).expect("weight gradient");
+    let grad_b = bias.map(|b| b.grad(&grads).expect("bias gradient"));
+    (out.inner(), [grad_x, grad_w], grad_b)
+}
+
+fn assert_close<const D: usize>(what: &str, ours: Tensor<D>, burn: Tensor<D>) {
+    assert_eq!(ours.dims(), burn.dims(), "{what}: shape");
+    let scale = burn.clone().abs().max().into_scalar::<f32>().max(1.0);
+    let diff = (ours - burn).abs().max().into_scalar::<f32>();
+    assert!(
+        diff <= 1e-4 * scale,
+        "{what}: max |ours - burn| = {diff} (scale {scale})"
+    );
+}
+
+#[test]
+fn forward_and_gradients_match_burn() {
+    for (index, case) in CASES.iter().enumerate() {
+        let data = inputs(case);
+        let (out, [gx, gw], gb) = run(case, &data, true);
+        let (out_ref, [gx_ref, gw_ref], gb_ref) = run(case, &data, false);
+        assert_close(&format!("case {index} output"), out, out_ref);
+        assert_close(&format!("case {index} input grad"), gx, gx_ref);
+        assert_close(&format!("case {index} weight grad"), gw, gw_ref);
+        if let (Some(gb), Some(gb_ref)) = (gb, gb_ref) {
+            assert_close(&format!("case {index} bias grad"), gb, gb_ref);
+        }
+    }
+}
+
+#[test]
+fn inference_without_autodiff_matches_burn() {
+    let device = Device::flex();
+    let x = Tensor::<4>::random([3, 4, 10, 10], Distribution::Normal(0.0, 1.0), &device);
+    let w = Tensor::<4>::random([5, 4, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+    let b = Tensor::<1>::random([5], Distribution::Normal(0.0, 1.0), &device);
+    let options = ConvOptions::new([2, 1], [1, 0], [1, 1], 1);
+    let ours = conv2d(x.clone(), w.clone(), Some(b.clone()), options.clone());
+    let burn = burn::tensor::module::conv2d(x, w, Some(b), options);
+    assert_close("no-autodiff output", ours, burn);
+}
+
+#[test]
+fn grouped_convolution_falls_back_to_burn() {
+    let device = Device::flex();
+    let x = Tensor::<4>::random([2, 4, 6, 6], Distribution::Normal(0.0, 1.0), &device);
+    let w = Tensor::<4>::random([6, 2, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+    let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 2);
+    let ours = conv2d(x.clone(), w.clone(), None, options.clone());
+    let burn = burn::tensor::module::conv2d(x, w, None, options);
+    assert_close("grouped output", ours, burn);
+}
+
+/// Our max pooling (`model::ops::max_pool_kernels`) against burn's: output and input gradient.
+#[test]
+fn max_pool_matches_burn() {
+    use burn::tensor::module::max_pool2d as burn_max_pool2d;
+    use burn::tensor::ops::MaxPoolOptions;
+    use model::ops::max_pool_kernels::max_pool2d;
+    // (input, kernel, stride, padding): LeNet's 2x2, ResNet's 3x3/2 pad 1, odd sizes.
+    type Window = [usize; 2];
+    let cases: [([usize; 4], Window, Window, Window); 4] = [
+        ([4, 6, 28, 28], [2, 2], [2, 2], [0, 0]),
+        ([2, 8, 16, 15], [3, 3], [2, 2], [1, 1]),
+        ([3, 2, 7, 9], [2, 3], [1, 2], [1, 0]),
+        ([1, 3, 5, 5], [5, 5], [5, 5], [2, 2]),
+    ];
+    for (index, (shape, kernel, stride, padding)) in cases.into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        let data = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &device).into_data();
+        let grads_of = |ours: bool| {
+            let x = Tensor::<4>::from_data(data.clone(), &device).require_grad();
+            let out = if ours {
+                max_pool2d(x.clone(), kernel, stride, padding)
+            } else {
+                let options = MaxPoolOptions::new(kernel)
+                    .with_stride(stride)
+                    .with_padding(padding);
+                burn_max_pool2d(x.clone(), options)
+            };
+            // A probe that differs per output pixel, so that misrouted gradients show.
+            let probe = Tensor::<1, Int>::arange(0..out.shape().num_elements() as i64, &device)
+                .float()
+                .reshape(out.dims());
+            let grads = (out.clone() * probe).sum().backward();
+            (out.inner(), x.grad(&grads).expect("input gradient"))
+        };
+        let (out, grad) = grads_of(true);
+        let (out_ref, grad_ref) = grads_of(false);
+        assert_close(&format!("pool case {index} output"), out, out_ref);
+        assert_close(&format!("pool case {index} input grad"), grad, grad_ref);
+    }
+}
