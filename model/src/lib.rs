@@ -4,8 +4,13 @@
 //!
 //! burn 0.22 has no `Backend` type parameter: a model is one concrete type and the backend is
 //! a runtime [`Device`](burn::prelude::Device). So every model here runs on every backend
-//! compiled into the final binary (flex and ndarray on the CPU, wgpu and CUDA on GPUs); this
-//! crate enables none and depends on nothing but `burn`.
+//! compiled into the final binary (flex and ndarray on the CPU, wgpu and CUDA on GPUs).
+//!
+//! The `flex` feature (on by default) compiles burn's flex CPU backend and our own kernels for
+//! it: convolution as im2col + GEMM with a GEMM-based backward pass, and max pooling
+//! ([`ops::conv_kernels`], [`ops::max_pool_kernels`]), plugged in through burn's
+//! backend-extension API. Every model calls them; on other backends they are burn's ops. With
+//! `default-features = false` the crate depends on `burn` alone.
 //!
 //! ```
 //! use burn::prelude::*;

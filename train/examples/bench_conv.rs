@@ -6,18 +6,20 @@
 //! prints one JSON line per shape:
 //! `{"bench":"conv3x3","n":..,"c_in":..,"c_out":..,"hw":..,"stride":..,"forward_ms":..,
 //!   "input_grad_ms":..,"weight_grad_ms":..}`.
-//! The gradient times are (forward + backward) - forward. `scripts/bench_conv.py` measures the
-//! same in PyTorch; `scripts/bench-conv-vs-pytorch.sh`
+//! The gradient times are (forward + backward) - forward. The convolution is the models' own
+//! (`model::ops::conv_kernels::conv2d`, our im2col + GEMM kernels on flex); `--burn-conv` times
+//! burn's flex kernels instead (`"conv_kernels"` in the output says which).
+//! `scripts/bench_conv.py` measures the same in PyTorch; `scripts/bench-conv-vs-pytorch.sh`
 //! runs both and prints the ratios.
 //!
-//! `cargo run -p train --example bench_conv`
+//! `cargo run -p train --example bench_conv [-- --burn-conv]`
 
 use std::time::Instant;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
+use model::ops::conv_kernels::{conv2d, use_flex_kernels};
 
 /// (batch, input channels, output channels, input side, stride).
 const SHAPES: [(usize, usize, usize, usize, usize); 6] = [
@@ -44,6 +46,16 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
+    let burn_conv = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--burn-conv") => true,
+        Some(other) => {
+            eprintln!("error: unknown argument {other:?} (usage: bench_conv [--burn-conv])");
+            std::process::exit(2);
+        }
+    };
+    use_flex_kernels(!burn_conv);
+    let kernels = if burn_conv { "burn" } else { "ours" };
     let device = Device::flex();
     for (n, c_in, c_out, side, stride) in SHAPES {
         let options = || ConvOptions::new([stride, stride], [1, 1], [1, 1], 1);
@@ -79,7 +91,7 @@ fn main() {
         let input_grad_ms = backward_ms(true, false);
         let weight_grad_ms = backward_ms(false, true);
         println!(
-            "{{\"bench\":\"conv3x3\",\"backend\":\"flex\",\"n\":{n},\"c_in\":{c_in},\"c_out\":{c_out},\"hw\":{side},\"stride\":{stride},\"forward_ms\":{forward_ms:.3},\"input_grad_ms\":{input_grad_ms:.3},\"weight_grad_ms\":{weight_grad_ms:.3}}}"
+            "{{\"bench\":\"conv3x3\",\"backend\":\"flex\",\"conv_kernels\":\"{kernels}\",\"n\":{n},\"c_in\":{c_in},\"c_out\":{c_out},\"hw\":{side},\"stride\":{stride},\"forward_ms\":{forward_ms:.3},\"input_grad_ms\":{input_grad_ms:.3},\"weight_grad_ms\":{weight_grad_ms:.3}}}"
         );
     }
 }

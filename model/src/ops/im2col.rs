@@ -21,6 +21,10 @@ use rayon::prelude::*;
 /// Largest unfolded-patch buffer, in floats (16 MiB), before a batch is split into chunks.
 pub const COLS_BUDGET: usize = 1 << 22;
 
+/// Fewest elements worth splitting across threads: below this, handing work to rayon costs
+/// more than it saves (a batch-1 LeNet-5 convolution touches a few thousand).
+const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
+
 /// Smallest GEMM (m·n·k multiply-adds) that is split across threads; smaller ones run on the
 /// calling thread, where the rayon hand-off would cost more than it saves.
 const PARALLEL_GEMM_OPS: usize = 1 << 20;
@@ -155,33 +159,47 @@ pub fn conv2d_forward(
         (x_len, w_len),
         "conv2d_forward: sizes"
     );
-    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
     let mut out = vec![0.0f32; out_len];
     for_each_chunk(g, |first, count, cols, out_cm| {
-        let row_len = count * plane;
-        im2col(x, g, first, count, cols);
-        gemm(
-            [co, row_len, patch],
-            out_cm,
-            false,
-            (weight, patch, 1),
-            (cols, row_len, 1),
-        );
-        // [Co, n·OH·OW] → [n, Co, OH·OW], adding the bias.
-        let out_chunk = &mut out[first * co * plane..(first + count) * co * plane];
-        out_chunk
-            .par_chunks_mut(plane)
-            .enumerate()
-            .for_each(|(index, dst)| {
-                let (image, channel) = (index / co, index % co);
-                let src = &out_cm[channel * row_len + image * plane..][..plane];
-                let b = bias.map_or(0.0, |b| b[channel]);
-                for (d, s) in dst.iter_mut().zip(src) {
-                    *d = s + b;
-                }
-            });
+        forward_chunk(x, weight, bias, g, first, count, cols, out_cm, &mut out);
     });
     out
+}
+
+/// The forward pass of images `first..first + count`, unfolded into `cols`, their output
+/// channel-major in `out_cm`, then written to `out [N, Co, OH, OW]` with the bias.
+#[allow(clippy::too_many_arguments)]
+fn forward_chunk(
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeometry,
+    first: usize,
+    count: usize,
+    cols: &mut [f32],
+    out_cm: &mut [f32],
+    out: &mut [f32],
+) {
+    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
+    let row_len = count * plane;
+    im2col(x, g, first, count, cols);
+    gemm(
+        [co, row_len, patch],
+        out_cm,
+        false,
+        (weight, patch, 1),
+        (cols, row_len, 1),
+    );
+    // [Co, n·OH·OW] → [n, Co, OH·OW], adding the bias.
+    let out_chunk = &mut out[first * co * plane..(first + count) * co * plane];
+    for_each_slice(out_chunk, plane, |index, dst| {
+        let (image, channel) = (index / co, index % co);
+        let src = &out_cm[channel * row_len + image * plane..][..plane];
+        let b = bias.map_or(0.0, |b| b[channel]);
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = s + b;
+        }
+    });
 }
 
 /// Backward convolution: from the output gradient `grad [N, Co, OH, OW]`, the gradients of
@@ -213,13 +231,10 @@ pub fn conv2d_backward(
         let row_len = count * plane;
         // [n, Co, OH·OW] → [Co, n·OH·OW]
         let grad_chunk = &grad[first * co * plane..(first + count) * co * plane];
-        grad_cm
-            .par_chunks_mut(plane)
-            .enumerate()
-            .for_each(|(index, dst)| {
-                let (channel, image) = (index / count, index % count);
-                dst.copy_from_slice(&grad_chunk[(image * co + channel) * plane..][..plane]);
-            });
+        for_each_slice(grad_cm, plane, |index, dst| {
+            let (channel, image) = (index / count, index % count);
+            dst.copy_from_slice(&grad_chunk[(image * co + channel) * plane..][..plane]);
+        });
         if let Some(dw) = grads.weight.as_mut() {
             im2col(x, g, first, count, cols);
             // dW[Co, patch] += G[Co, L] × cols[patch, L]ᵀ
@@ -275,6 +290,24 @@ fn for_each_chunk(g: &ConvGeometry, mut step: impl FnMut(usize, usize, &mut [f32
     );
 }
 
+/// Calls `body(index, chunk)` for each `chunk_len`-long chunk of `data`, on rayon's threads
+/// when `data` is large enough to be worth it.
+pub(crate) fn for_each_slice<T: Send>(
+    data: &mut [T],
+    chunk_len: usize,
+    body: impl Fn(usize, &mut [T]) + Send + Sync,
+) {
+    if data.len() >= PARALLEL_MIN_ELEMENTS {
+        data.par_chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|(index, chunk)| body(index, chunk));
+    } else {
+        data.chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|(index, chunk)| body(index, chunk));
+    }
+}
+
 /// Runs `f` on two scratch buffers of the given lengths, kept per thread between calls so
 /// that the unfolded patches are neither reallocated nor zeroed on every convolution. Their
 /// contents are stale: every caller overwrites what it reads.
@@ -312,38 +345,35 @@ fn im2col(x: &[f32], g: &ConvGeometry, first: usize, count: usize, cols: &mut [f
     let ([h, w], [_, ow]) = (g.input, g.out);
     let (plane, in_plane) = (g.out_plane(), g.in_plane());
     let row_len = count * plane;
-    cols[..g.patch_len() * row_len]
-        .par_chunks_mut(row_len)
-        .enumerate()
-        .for_each(|(row, dst)| {
-            let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
-            let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
-            let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
-            for image in 0..count {
-                let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
-                for (out_row, dst_row) in dst[image * plane..][..plane]
-                    .chunks_exact_mut(ow)
-                    .enumerate()
-                {
-                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
-                    if ih < 0 || ih >= h as isize || lo == hi {
-                        dst_row.fill(0.0);
-                        continue;
-                    }
-                    let src_row = &src[ih as usize * w..][..w];
-                    dst_row[..lo].fill(0.0);
-                    dst_row[hi..].fill(0.0);
-                    let start = (lo * sw) as isize + offset_w;
-                    if sw == 1 {
-                        dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
-                    } else {
-                        for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
-                            *d = src_row[start as usize + k * sw];
-                        }
+    for_each_slice(&mut cols[..g.patch_len() * row_len], row_len, |row, dst| {
+        let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
+        let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
+        let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
+        for image in 0..count {
+            let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
+            for (out_row, dst_row) in dst[image * plane..][..plane]
+                .chunks_exact_mut(ow)
+                .enumerate()
+            {
+                let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
+                if ih < 0 || ih >= h as isize || lo == hi {
+                    dst_row.fill(0.0);
+                    continue;
+                }
+                let src_row = &src[ih as usize * w..][..w];
+                dst_row[..lo].fill(0.0);
+                dst_row[hi..].fill(0.0);
+                let start = (lo * sw) as isize + offset_w;
+                if sw == 1 {
+                    dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
+                } else {
+                    for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
+                        *d = src_row[start as usize + k * sw];
                     }
                 }
             }
-        });
+        }
+    });
 }
 
 /// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the
@@ -353,42 +383,40 @@ fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32]) {
     let ([h, w], [_, ow]) = (g.input, g.out);
     let plane = g.out_plane();
     let row_len = count * plane;
-    dx.par_chunks_mut(g.in_plane())
-        .enumerate()
-        .for_each(|(index, dst)| {
-            let (image, c) = (index / g.channels_in, index % g.channels_in);
-            for tap_h in 0..kh {
-                for tap_w in 0..kw {
-                    let row = (c * kh + tap_h) * kw + tap_w;
-                    let src = &cols[row * row_len + image * plane..][..plane];
-                    let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
-                    let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
-                    if lo == hi {
+    for_each_slice(dx, g.in_plane(), |index, dst| {
+        let (image, c) = (index / g.channels_in, index % g.channels_in);
+        for tap_h in 0..kh {
+            for tap_w in 0..kw {
+                let row = (c * kh + tap_h) * kw + tap_w;
+                let src = &cols[row * row_len + image * plane..][..plane];
+                let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
+                let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
+                if lo == hi {
+                    continue;
+                }
+                for (out_row, src_row) in src.chunks_exact(ow).enumerate() {
+                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
+                    if ih < 0 || ih >= h as isize {
                         continue;
                     }
-                    for (out_row, src_row) in src.chunks_exact(ow).enumerate() {
-                        let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
-                        if ih < 0 || ih >= h as isize {
-                            continue;
+                    let dst_row = &mut dst[ih as usize * w..][..w];
+                    let start = ((lo * sw) as isize + offset_w) as usize;
+                    if sw == 1 {
+                        for (d, s) in dst_row[start..start + hi - lo]
+                            .iter_mut()
+                            .zip(&src_row[lo..hi])
+                        {
+                            *d += s;
                         }
-                        let dst_row = &mut dst[ih as usize * w..][..w];
-                        let start = ((lo * sw) as isize + offset_w) as usize;
-                        if sw == 1 {
-                            for (d, s) in dst_row[start..start + hi - lo]
-                                .iter_mut()
-                                .zip(&src_row[lo..hi])
-                            {
-                                *d += s;
-                            }
-                        } else {
-                            for (k, s) in src_row[lo..hi].iter().enumerate() {
-                                dst_row[start + k * sw] += s;
-                            }
+                    } else {
+                        for (k, s) in src_row[lo..hi].iter().enumerate() {
+                            dst_row[start + k * sw] += s;
                         }
                     }
                 }
             }
-        });
+        }
+    });
 }
 
 /// `dst [m, n] (row-major) = (accumulate ? dst : 0) + lhs [m, k] × rhs [k, n]`, where each

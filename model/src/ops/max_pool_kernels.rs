@@ -35,6 +35,9 @@ pub fn max_pool2d(
 }
 
 #[cfg(feature = "flex")]
+use super::im2col::for_each_slice;
+
+#[cfg(feature = "flex")]
 /// Sizes of one pooling: input planes `[planes = N·C, H, W]`, output `[planes, OH, OW]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolGeometry {
@@ -86,37 +89,39 @@ impl PoolGeometry {
 /// Forward pass on `x [planes, H, W]`: the maxima `[planes, OH, OW]` and, for each, the index
 /// of its input pixel within the plane (`ih·W + iw`; the last NaN wins, as in PyTorch).
 pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
-    use rayon::prelude::*;
     let ([h, w], [oh, ow]) = (g.input, g.out);
     let (in_plane, out_plane) = (h * w, oh * ow);
     assert_eq!(x.len(), g.planes * in_plane, "max_pool2d_forward: sizes");
-    let mut out = vec![0.0f32; g.planes * out_plane];
-    let mut indices = vec![0u32; g.planes * out_plane];
-    out.par_chunks_mut(out_plane)
-        .zip(indices.par_chunks_mut(out_plane))
-        .enumerate()
-        .for_each(|(plane, (out, indices))| {
-            let src = &x[plane * in_plane..][..in_plane];
-            for oy in 0..oh {
-                let y0 = (oy * g.stride[0]) as isize - g.padding[0] as isize;
-                let rows = y0.max(0) as usize..((y0 + g.kernel[0] as isize) as usize).min(h);
-                for ox in 0..ow {
-                    let x0 = (ox * g.stride[1]) as isize - g.padding[1] as isize;
-                    let cols = x0.max(0) as usize..((x0 + g.kernel[1] as isize) as usize).min(w);
-                    let (mut best, mut best_index) = (f32::NEG_INFINITY, None);
-                    for iy in rows.clone() {
-                        for ix in cols.clone() {
-                            let v = src[iy * w + ix];
-                            if best_index.is_none() || v > best || v.is_nan() {
-                                (best, best_index) = (v, Some(iy * w + ix));
-                            }
-                        }
+    // One (maximum, index) pair per output pixel, split into two vectors at the end.
+    let mut pairs = vec![(0.0f32, 0u32); g.planes * out_plane];
+    for_each_slice(&mut pairs, out_plane, |plane, pairs| {
+        let src = &x[plane * in_plane..][..in_plane];
+        // The part of a window inside `0..size`: every window has one (padding ≤ kernel / 2).
+        let clip = |start: usize, axis: usize, size: usize| {
+            let start = start as isize - g.padding[axis] as isize;
+            let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
+            (start.max(0) as usize, end)
+        };
+        for (oy, pairs) in pairs.chunks_exact_mut(ow).enumerate() {
+            let (y0, y1) = clip(oy * g.stride[0], 0, h);
+            for (ox, pair) in pairs.iter_mut().enumerate() {
+                let (x0, x1) = clip(ox * g.stride[1], 1, w);
+                let mut best_index = y0 * w + x0;
+                let mut best = src[best_index];
+                for iy in y0..y1 {
+                    for (ix, &v) in src[iy * w + x0..iy * w + x1].iter().enumerate() {
+                        // NaN wins (the last one), so that it propagates as in PyTorch.
+                        // Selects rather than a branch: which pixel wins is unpredictable.
+                        let take = (v > best) | v.is_nan();
+                        best = if take { v } else { best };
+                        best_index = if take { iy * w + x0 + ix } else { best_index };
                     }
-                    out[oy * ow + ox] = best;
-                    indices[oy * ow + ox] = best_index.unwrap_or(0) as u32;
                 }
+                *pair = (best, best_index as u32);
             }
-        });
+        }
+    });
+    let (out, indices) = pairs.into_iter().unzip();
     (out, indices)
 }
 
@@ -124,7 +129,6 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
 /// Backward pass: each output gradient `grad [planes, OH, OW]` added to the input pixel that
 /// won its window: `[planes, H, W]`.
 pub fn max_pool2d_backward(grad: &[f32], indices: &[u32], g: &PoolGeometry) -> Vec<f32> {
-    use rayon::prelude::*;
     let (in_plane, out_plane) = (g.input[0] * g.input[1], g.out[0] * g.out[1]);
     assert_eq!(
         grad.len(),
@@ -133,16 +137,12 @@ pub fn max_pool2d_backward(grad: &[f32], indices: &[u32], g: &PoolGeometry) -> V
     );
     assert_eq!(indices.len(), grad.len(), "max_pool2d_backward: indices");
     let mut dx = vec![0.0f32; g.planes * in_plane];
-    dx.par_chunks_mut(in_plane)
-        .zip(
-            grad.par_chunks(out_plane)
-                .zip(indices.par_chunks(out_plane)),
-        )
-        .for_each(|(dx, (grad, indices))| {
-            for (&index, &value) in indices.iter().zip(grad) {
-                dx[index as usize] += value;
-            }
-        });
+    for_each_slice(&mut dx, in_plane, |plane, dx| {
+        let range = plane * out_plane..(plane + 1) * out_plane;
+        for (&index, &value) in indices[range.clone()].iter().zip(&grad[range]) {
+            dx[index as usize] += value;
+        }
+    });
     dx
 }
 
