@@ -53,6 +53,10 @@ const CASES: &[Case] = &[
     case([3, 2, 7, 11], 5, [2, 3], [1, 2], [(0, 1), (2, 1)], [1, 1], true),
     case([3, 4, 12, 12], 3, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
     case([2, 2, 5, 5], 2, [3, 3], [3, 3], [(4, 4); 2], [1, 1], true),
+    // Few input channels with padding: symmetric, asymmetric, wider than the kernel.
+    case([4, 1, 12, 12], 3, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([3, 3, 9, 11], 4, [5, 3], [1, 1], [(2, 1), (0, 2)], [1, 1], false),
+    case([2, 2, 4, 5], 3, [3, 3], [1, 1], [(3, 0), (1, 4)], [1, 1], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
     case([9, 64, 32, 32], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
 ];
@@ -157,10 +161,12 @@ fn max_pool_matches_burn() {
     use burn::tensor::module::max_pool2d as burn_max_pool2d;
     use burn::tensor::ops::MaxPoolOptions;
     use model::ops::max_pool_kernels::max_pool2d;
-    // (input, kernel, stride, padding): LeNet's 2x2, ResNet's 3x3/2 pad 1, odd sizes.
+    // (input, kernel, stride, padding): LeNet's 2x2 (also on odd sizes), ResNet's 3x3/2 pad 1,
+    // others.
     type Window = [usize; 2];
-    let cases: [([usize; 4], Window, Window, Window); 4] = [
+    let cases: [([usize; 4], Window, Window, Window); 5] = [
         ([4, 6, 28, 28], [2, 2], [2, 2], [0, 0]),
+        ([2, 3, 5, 7], [2, 2], [2, 2], [0, 0]),
         ([2, 8, 16, 15], [3, 3], [2, 2], [1, 1]),
         ([3, 2, 7, 9], [2, 3], [1, 2], [1, 0]),
         ([1, 3, 5, 5], [5, 5], [5, 5], [2, 2]),

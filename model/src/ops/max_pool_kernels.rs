@@ -102,27 +102,47 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
             let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
             (start.max(0) as usize, end)
         };
+        let halves = g.kernel == [2, 2] && g.stride == [2, 2] && g.padding == [0, 0];
         for (oy, pairs) in pairs.chunks_exact_mut(ow).enumerate() {
+            if halves {
+                // 2x2 windows, stride 2 (LeNet's): a tree of three independent picks.
+                let top = &src[2 * oy * w..][..2 * ow];
+                let bottom = &src[(2 * oy + 1) * w..][..2 * ow];
+                for (ox, pair) in pairs.iter_mut().enumerate() {
+                    let at = |row: &[f32], dy: usize, dx: usize| {
+                        (row[2 * ox + dx], ((2 * oy + dy) * w + 2 * ox + dx) as u32)
+                    };
+                    let upper = pick(at(top, 0, 0), at(top, 0, 1));
+                    let lower = pick(at(bottom, 1, 0), at(bottom, 1, 1));
+                    *pair = pick(upper, lower);
+                }
+                continue;
+            }
             let (y0, y1) = clip(oy * g.stride[0], 0, h);
             for (ox, pair) in pairs.iter_mut().enumerate() {
                 let (x0, x1) = clip(ox * g.stride[1], 1, w);
-                let mut best_index = y0 * w + x0;
-                let mut best = src[best_index];
+                let mut best = (src[y0 * w + x0], (y0 * w + x0) as u32);
                 for iy in y0..y1 {
                     for (ix, &v) in src[iy * w + x0..iy * w + x1].iter().enumerate() {
-                        // NaN wins (the last one), so that it propagates as in PyTorch.
-                        // Selects rather than a branch: which pixel wins is unpredictable.
-                        let take = (v > best) | v.is_nan();
-                        best = if take { v } else { best };
-                        best_index = if take { iy * w + x0 + ix } else { best_index };
+                        best = pick(best, (v, (iy * w + x0 + ix) as u32));
                     }
                 }
-                *pair = (best, best_index as u32);
+                *pair = best;
             }
         }
     });
     let (out, indices) = pairs.into_iter().unzip();
     (out, indices)
+}
+
+/// Of two `(value, index)` candidates in scan order, the maximum; on a tie the earlier one,
+/// and NaN wins (the later NaN), so that NaN propagates as in PyTorch. Selects, not branches:
+/// which pixel wins is unpredictable.
+#[cfg(feature = "flex")]
+#[inline]
+fn pick(earlier: (f32, u32), later: (f32, u32)) -> (f32, u32) {
+    let take = (later.0 > earlier.0) | later.0.is_nan();
+    if take { later } else { earlier }
 }
 
 #[cfg(feature = "flex")]
