@@ -90,8 +90,14 @@ struct Args {
     learner_run: Option<String>,
 }
 
-/// Whose flex convolution kernels run (`--burn-conv`): "ours" or "burn".
-static CONV_KERNELS: std::sync::OnceLock<&str> = std::sync::OnceLock::new();
+/// Whose flex convolution kernels run (`--burn-conv` turns ours off): "ours" or "burn".
+fn conv_kernels() -> &'static str {
+    if model::ops::conv_kernels::flex_kernels_enabled() {
+        "ours"
+    } else {
+        "burn"
+    }
+}
 
 /// A JSON number, or `null`.
 fn num(x: Option<f64>, decimals: usize) -> String {
@@ -109,7 +115,7 @@ fn emit(
     let mut line = format!(
         "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null,\"conv_kernels\":\"{}\"",
         num(train_images_per_s, 1),
-        CONV_KERNELS.get().copied().unwrap_or("ours"),
+        conv_kernels(),
     );
     for field in extra {
         line.push(',');
@@ -300,7 +306,7 @@ fn lenet5_learner(backend: &str, epochs: usize) {
 fn run_learner_child(out: &Path, backend: &str, epochs: usize) -> Result<(Vec<f64>, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe);
-    if CONV_KERNELS.get() == Some(&"burn") {
+    if conv_kernels() == "burn" {
         child.arg("--burn-conv");
     }
     let output = child
@@ -399,9 +405,6 @@ fn main() {
     }
     let backend = args.backend.name();
     model::ops::conv_kernels::use_flex_kernels(!args.burn_conv);
-    CONV_KERNELS
-        .set(if args.burn_conv { "burn" } else { "ours" })
-        .expect("set once");
     if let Some(out) = &args.learner_run {
         learner_child(out, &backend, args.learner_epochs);
         return;

@@ -27,7 +27,7 @@ pub fn conv2d(
     options: ConvOptions<2>,
 ) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if flex_kernels_enabled() && flex::supported(&x, &options) {
+    if options.groups == 1 && takes_flex_path(&x) {
         return flex::conv2d(x, weight, bias, options);
     }
     burn::tensor::module::conv2d(x, weight, bias, options)
@@ -79,6 +79,19 @@ pub fn flex_kernels_enabled() -> bool {
     FLEX_KERNELS.load(Ordering::Relaxed)
 }
 
+/// Whether an op on `x` goes to our flex kernels: they are on, and `x` is a float32 tensor on
+/// the flex backend (with or without autodiff). Each op adds its own shape conditions.
+#[cfg(feature = "flex")]
+pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
+    use burn::backend::DispatchDevice;
+    flex_kernels_enabled()
+        && x.dtype() == burn::tensor::DType::F32
+        && matches!(
+            x.device().as_dispatch().clone().inner(),
+            DispatchDevice::Flex(_)
+        )
+}
+
 #[cfg(feature = "flex")]
 mod flex {
     use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
@@ -90,23 +103,11 @@ mod flex {
     use burn::backend::flex::FlexTensor;
     use burn::backend::ops::ModuleOps;
     use burn::backend::{
-        Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
-        tensor::FloatTensor,
+        Backend, Dispatch, Flex, TensorMetadata, backend_extension, tensor::FloatTensor,
     };
     use burn::prelude::*;
     use burn::tensor::DType;
     use burn::tensor::ops::ConvOptions;
-
-    /// Whether [`conv2d`] takes the flex path: a flex tensor (plain or autodiff), float32,
-    /// ungrouped.
-    pub(super) fn supported(x: &Tensor<4>, options: &ConvOptions<2>) -> bool {
-        options.groups == 1
-            && x.dtype() == DType::F32
-            && matches!(
-                x.device().as_dispatch().clone().inner(),
-                DispatchDevice::Flex(_)
-            )
-    }
 
     pub(super) fn conv2d(
         x: Tensor<4>,

@@ -23,7 +23,7 @@ pub fn max_pool2d(
     padding: [usize; 2],
 ) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if super::conv_kernels::flex_kernels_enabled() && flex::supported(&x, kernel, stride, padding) {
+    if super::conv_kernels::takes_flex_path(&x) && flex::fits(&x, kernel, stride, padding) {
         return flex::max_pool2d(x, kernel, stride, padding);
     }
     burn_max_pool2d(
@@ -179,27 +179,20 @@ mod flex {
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
     use burn::backend::flex::FlexTensor;
     use burn::backend::{
-        Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
-        tensor::FloatTensor,
+        Backend, Dispatch, Flex, TensorMetadata, backend_extension, tensor::FloatTensor,
     };
     use burn::prelude::*;
-    use burn::tensor::DType;
     use std::sync::Arc;
 
-    /// Whether [`super::max_pool2d`] takes the flex path.
-    pub(super) fn supported(
+    /// Whether our kernel handles this window on `x` (floor mode, PyTorch's padding rule).
+    pub(super) fn fits(
         x: &Tensor<4>,
         kernel: [usize; 2],
         stride: [usize; 2],
         padding: [usize; 2],
     ) -> bool {
         let [n, c, h, w] = x.dims();
-        x.dtype() == DType::F32
-            && PoolGeometry::new(n * c, [h, w], kernel, stride, padding).is_some()
-            && matches!(
-                x.device().as_dispatch().clone().inner(),
-                DispatchDevice::Flex(_)
-            )
+        PoolGeometry::new(n * c, [h, w], kernel, stride, padding).is_some()
     }
 
     pub(super) fn max_pool2d(
