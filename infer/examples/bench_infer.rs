@@ -72,6 +72,12 @@ fn bench(
 }
 
 fn main() {
+    // On rayon's threads, as `train` and `infer` run.
+    model::ops::on_compute_threads(run)
+}
+
+/// The whole bench, on the calling thread.
+fn run() {
     let mut backends: Vec<(&str, Device)> = Vec::new();
     #[cfg(feature = "flex")]
     backends.push(("flex", Device::flex()));

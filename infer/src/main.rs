@@ -2,7 +2,8 @@
 
 fn main() {
     let cli: infer::cli::Cli = common::error::parse_args();
-    let code = match infer::run(cli) {
+    // On rayon's threads, so that each parallel CPU kernel starts without a hand-off.
+    let code = model::ops::on_compute_threads(|| match infer::run(cli) {
         Ok(true) => 0,
         // Some inputs failed; their errors are printed already.
         Ok(false) => 1,
@@ -10,6 +11,6 @@ fn main() {
             eprintln!("error: {err}");
             err.exit_code()
         }
-    };
+    });
     common::exit::finish(code)
 }

@@ -46,6 +46,12 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
+    // On rayon's threads, as `train` and `infer` run.
+    model::ops::on_compute_threads(run)
+}
+
+/// The whole bench, on the calling thread.
+fn run() {
     let burn_conv = match std::env::args().nth(1).as_deref() {
         None => false,
         Some("--burn-conv") => true,

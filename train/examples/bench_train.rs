@@ -85,6 +85,11 @@ struct Args {
     /// for a side-by-side comparison.
     #[arg(long)]
     burn_conv: bool,
+    /// Run on the main thread, which hands each parallel kernel to rayon's threads and waits,
+    /// instead of on one of rayon's threads (`model::ops::on_compute_threads`, as `train` does),
+    /// for a side-by-side comparison.
+    #[arg(long)]
+    main_thread: bool,
     /// Internal: run as the Learner child, writing its run folder here.
     #[arg(long, hide = true)]
     learner_run: Option<String>,
@@ -96,6 +101,15 @@ fn conv_kernels() -> &'static str {
         "ours"
     } else {
         "burn"
+    }
+}
+
+/// Where the training loop runs (`--main-thread`): "pool" (a rayon thread) or "main".
+fn threads() -> &'static str {
+    if model::ops::is_compute_thread() {
+        "pool"
+    } else {
+        "main"
     }
 }
 
@@ -113,9 +127,10 @@ fn emit(
     extra: &[String],
 ) {
     let mut line = format!(
-        "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null,\"conv_kernels\":\"{}\"",
+        "{{\"bench\":\"{bench}\",\"backend\":\"{backend}\",\"batch\":{batch},\"train_images_per_s\":{},\"infer_images_per_s\":null,\"latency_ms_p50\":null,\"conv_kernels\":\"{}\",\"threads\":\"{}\"",
         num(train_images_per_s, 1),
         conv_kernels(),
+        threads(),
     );
     for field in extra {
         line.push(',');
@@ -309,6 +324,9 @@ fn run_learner_child(out: &Path, backend: &str, epochs: usize) -> Result<(Vec<f6
     if conv_kernels() == "burn" {
         child.arg("--burn-conv");
     }
+    if threads() == "main" {
+        child.arg("--main-thread");
+    }
     let output = child
         .arg("--backend")
         .arg(backend)
@@ -395,6 +413,15 @@ fn resnet18_train(device: &Device, backend: &str, args: &Args) {
 
 fn main() {
     let args = Args::parse();
+    if args.main_thread {
+        run(args)
+    } else {
+        model::ops::on_compute_threads(|| run(args))
+    }
+}
+
+/// The benches `args` selects, on the calling thread.
+fn run(args: Args) {
     if args.bare_epochs == 0
         || args.learner_epochs == 0
         || args.resnet_batch == 0

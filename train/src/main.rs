@@ -3,7 +3,8 @@
 
 fn main() {
     let cli: train::cli::Cli = common::error::parse_args();
-    let code = match train::training::run(cli) {
+    // On rayon's threads, so that each parallel CPU kernel starts without a hand-off.
+    let code = model::ops::on_compute_threads(|| match train::training::run(cli) {
         Ok(outcome) => {
             println!("{outcome}");
             0
@@ -12,6 +13,6 @@ fn main() {
             eprintln!("error: {err}");
             err.exit_code()
         }
-    };
+    });
     common::exit::finish(code)
 }

@@ -12,6 +12,7 @@ pub mod edge;
 pub mod im2col;
 pub mod max_pool_kernels;
 pub mod pool2d;
+pub mod threads;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};
 pub use batch_norm::{BatchNormState, batch_norm};
@@ -21,3 +22,4 @@ pub use corr2d::{
 };
 pub use edge::{edge_image, edge_kernel, learn_edge_kernel};
 pub use pool2d::{PoolMode, pool2d, pool2d_nchw};
+pub use threads::{is_compute_thread, on_compute_threads};
