@@ -10,9 +10,13 @@
 //! - weight gradient: `dW[Co, C·KH·KW] = G[Co, n·OH·OW] × colsᵀ`
 //! - input gradient: `dcols = Wᵀ × G`, folded back onto the input (col2im)
 //!
-//! Images are processed in chunks so that the unfolded patches stay under [`COLS_BUDGET`]
-//! floats. Only `groups == 1` is handled here; callers fall back to burn for grouped
-//! convolutions.
+//! A training batch is cut into one group of images per thread; each thread unfolds its
+//! images a few at a time (patches that stay in its L2 cache) and runs its own GEMMs, so the
+//! threads meet once per convolution instead of once per operation, and the weight and bias
+//! gradients are per-group sums added at the end. Small batches (batch-1 inference) instead
+//! split each operation across the threads, in chunks of up to [`COLS_BUDGET`] floats.
+//! Only `groups == 1` (ungrouped convolution) is handled here; callers fall back to burn for
+//! grouped convolutions.
 
 use std::cell::RefCell;
 
@@ -28,6 +32,11 @@ const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 /// Smallest GEMM (m·n·k multiply-adds) that is split across threads; smaller ones run on the
 /// calling thread, where the rayon hand-off would cost more than it saves.
 const PARALLEL_GEMM_OPS: usize = 1 << 20;
+
+/// Unfolded patches per chunk (in floats, 512 KiB) when each thread convolves its own group
+/// of images: small enough to stay in the thread's L2 cache between the unfolding and the
+/// GEMM that reads them.
+const CACHE_COLS_BUDGET: usize = 1 << 17;
 
 /// Largest GEMM output (`m·n` floats) whose inner dimension is split across threads rather
 /// than its tiles: the GEMM crate parallelizes over tiles of the output only, and a weight
@@ -160,6 +169,113 @@ pub struct ConvGrads {
     pub bias: Option<Vec<f32>>,
 }
 
+/// How a convolution's batch is spread over rayon's threads.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    /// Groups of consecutive images, one per thread, each processed on its own.
+    groups: usize,
+    /// Images per group (the last one may have fewer).
+    per_group: usize,
+    /// Images unfolded at once within a group.
+    chunk: usize,
+    /// Whether each operation (unfolding, GEMM, folding) is itself split across threads:
+    /// only when the batch is not (one group).
+    parallel_ops: bool,
+}
+
+impl Split {
+    /// With at least one image per thread and enough work, one group of images per thread,
+    /// unfolded a few at a time so that each thread's patches stay in its L2 cache
+    /// ([`CACHE_COLS_BUDGET`]); every operation then runs on its thread alone, without
+    /// handing work over. Otherwise (batch-1 inference, tiny layers) one group whose
+    /// operations are split across the threads, in chunks of up to [`COLS_BUDGET`].
+    fn of(g: &ConvGeometry) -> Self {
+        let threads = rayon::current_num_threads();
+        let per_image = g.patch_len() * g.out_plane();
+        let multiply_adds = g.batch * per_image * g.channels_out;
+        if threads > 1 && g.batch >= threads && multiply_adds >= PARALLEL_GEMM_OPS {
+            let per_group = g.batch.div_ceil(threads);
+            Self {
+                groups: g.batch.div_ceil(per_group),
+                per_group,
+                chunk: (CACHE_COLS_BUDGET / per_image).clamp(1, per_group),
+                parallel_ops: false,
+            }
+        } else {
+            Self {
+                groups: 1,
+                per_group: g.batch,
+                chunk: g.images_per_chunk(),
+                parallel_ops: true,
+            }
+        }
+    }
+
+    /// Runs `body(group, first_image, count)` for each group, in parallel when there are
+    /// several, with `parts[group]` (each group's own output slices).
+    fn for_each_group<P: Send>(
+        &self,
+        batch: usize,
+        parts: Vec<P>,
+        body: impl Fn(P, usize, usize) + Send + Sync,
+    ) {
+        let run = |(group, part): (usize, P)| {
+            let first = group * self.per_group;
+            body(part, first, self.per_group.min(batch - first));
+        };
+        if self.groups > 1 {
+            parts.into_par_iter().enumerate().for_each(run);
+        } else {
+            parts.into_iter().enumerate().for_each(run);
+        }
+    }
+
+    /// Calls `step(first, count, cols, per_channel)` for each chunk of `count` images from
+    /// `first` within images `first_image..first_image + images`, with scratch buffers of
+    /// exactly `cols [C·KH·KW, count·OH·OW]` and `per_channel [Co, count·OH·OW]` floats (stale
+    /// contents: `step` overwrites them).
+    fn for_each_chunk(
+        &self,
+        g: &ConvGeometry,
+        first_image: usize,
+        images: usize,
+        mut step: impl FnMut(usize, usize, &mut [f32], &mut [f32]),
+    ) {
+        let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
+        let chunk = self.chunk;
+        with_scratch(
+            [patch * chunk * plane, co * chunk * plane],
+            |cols, per_channel| {
+                for first in (first_image..first_image + images).step_by(chunk) {
+                    let count = chunk.min(first_image + images - first);
+                    let row_len = count * plane;
+                    step(
+                        first,
+                        count,
+                        &mut cols[..patch * row_len],
+                        &mut per_channel[..co * row_len],
+                    );
+                }
+            },
+        );
+    }
+}
+
+/// `data` cut into `groups` parts of `per_group` items of `item_len` floats (the last one
+/// shorter); `groups` `None`s when there is no `data`.
+fn group_parts(
+    data: Option<&mut [f32]>,
+    groups: usize,
+    per_group: usize,
+    item_len: usize,
+) -> Vec<Option<&mut [f32]>> {
+    match data {
+        Some(data) if groups > 1 => data.chunks_mut(per_group * item_len).map(Some).collect(),
+        Some(data) => vec![Some(data)],
+        None => (0..groups).map(|_| None).collect(),
+    }
+}
+
 /// Forward convolution: `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` →
 /// `[N, Co, OH, OW]`.
 pub fn conv2d_forward(
@@ -175,39 +291,50 @@ pub fn conv2d_forward(
         "conv2d_forward: sizes"
     );
     let mut out = vec![0.0f32; out_len];
-    for_each_chunk(g, |first, count, cols, out_cm| {
-        forward_chunk(x, weight, bias, g, first, count, cols, out_cm, &mut out);
+    let split = Split::of(g);
+    let per_image = g.channels_out * g.out_plane();
+    let parts = group_parts(Some(&mut out), split.groups, split.per_group, per_image);
+    split.for_each_group(g.batch, parts, |out_group, first_image, images| {
+        let out_group = out_group.expect("forward output");
+        split.for_each_chunk(g, first_image, images, |first, count, cols, out_cm| {
+            let out_chunk =
+                &mut out_group[(first - first_image) * per_image..][..count * per_image];
+            forward_chunk(
+                (x, weight, bias),
+                g,
+                (first, count),
+                (cols, out_cm),
+                out_chunk,
+                split.parallel_ops,
+            );
+        });
     });
     out
 }
 
 /// The forward pass of images `first..first + count`, unfolded into `cols`, their output
-/// channel-major in `out_cm`, then written to `out [N, Co, OH, OW]` with the bias.
-#[allow(clippy::too_many_arguments)]
+/// channel-major in `out_cm`, then written to `out [count, Co, OH, OW]` with the bias.
 fn forward_chunk(
-    x: &[f32],
-    weight: &[f32],
-    bias: Option<&[f32]>,
+    (x, weight, bias): (&[f32], &[f32], Option<&[f32]>),
     g: &ConvGeometry,
-    first: usize,
-    count: usize,
-    cols: &mut [f32],
-    out_cm: &mut [f32],
+    (first, count): (usize, usize),
+    (cols, out_cm): (&mut [f32], &mut [f32]),
     out: &mut [f32],
+    parallel: bool,
 ) {
     let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
     let row_len = count * plane;
-    im2col(x, g, first, count, cols);
+    im2col(x, g, first, count, cols, parallel);
     gemm(
         [co, row_len, patch],
         (out_cm, row_len, 1),
         false,
         (weight, patch, 1),
         (cols, row_len, 1),
+        parallel,
     );
     // [Co, n·OH·OW] → [n, Co, OH·OW], adding the bias.
-    let out_chunk = &mut out[first * co * plane..(first + count) * co * plane];
-    for_each_slice(out_chunk, plane, |index, dst| {
+    for_each_slice(out, plane, parallel, |index, dst| {
         let (image, channel) = (index / co, index % co);
         let src = &out_cm[channel * row_len + image * plane..][..plane];
         let b = bias.map_or(0.0, |b| b[channel]);
@@ -219,6 +346,9 @@ fn forward_chunk(
 
 /// Backward convolution: from the output gradient `grad [N, Co, OH, OW]`, the gradients of
 /// `x`, `weight` and the bias, each only where `want = [x, weight, bias]` asks for it.
+///
+/// With one group of images per thread ([`Split`]), each group sums its own weight and bias
+/// gradients, added up at the end.
 pub fn conv2d_backward(
     x: &[f32],
     weight: &[f32],
@@ -234,116 +364,139 @@ pub fn conv2d_backward(
     );
     let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
     let [want_x, want_w, want_b] = want;
-    let mut grads = ConvGrads {
-        x: want_x.then(|| vec![0.0f32; x_len]),
-        weight: want_w.then(|| vec![0.0f32; w_len]),
-        bias: want_b.then(|| bias_grad(grad, co, plane)),
-    };
-    if !want_x && !want_w {
-        return grads;
-    }
+    let split = Split::of(g);
     // The layout of each chunk's output gradient, and with it which way round the weight
-    // gradient's GEMM runs: see [`PIXEL_MAJOR_MIN_CHANNELS`].
+    // gradient's GEMM runs: see [`PIXEL_MAJOR_MIN_CHANNELS`]. Pixel-major, each group sums
+    // dWᵀ [patch, Co] (written column-major by the GEMM), else dW [Co, patch].
     let pixel_major = co >= PIXEL_MAJOR_MIN_CHANNELS;
-    // dWᵀ [patch, Co], summed over the chunks, when the GEMM writes it column-major.
-    let mut dw_t = (want_w && pixel_major).then(|| vec![0.0f32; w_len]);
-    for_each_chunk(g, |first, count, cols, grad_chunk| {
-        let row_len = count * plane;
-        let grad_images = &grad[first * co * plane..(first + count) * co * plane];
-        // G: [Co, L] or, pixel-major, [L, Co], where L = count·OH·OW; (row, column) strides
-        // of G as a [Co, L] matrix.
-        let g_strides = if pixel_major {
-            for_each_slice(grad_chunk, co * plane, |image, dst| {
-                let src = &grad_images[image * co * plane..][..co * plane];
-                for (channel, src_plane) in src.chunks_exact(plane).enumerate() {
-                    for (pixel, value) in src_plane.iter().enumerate() {
-                        dst[pixel * co + channel] = *value;
+    let mut dx = want_x.then(|| vec![0.0f32; x_len]);
+    let mut dw_sums = want_w.then(|| vec![0.0f32; split.groups * w_len]);
+    let mut bias_sums = want_b.then(|| vec![0.0f32; split.groups * co]);
+    let per_image_x = g.channels_in * g.in_plane();
+    let parts: Vec<_> = group_parts(
+        dx.as_deref_mut(),
+        split.groups,
+        split.per_group,
+        per_image_x,
+    )
+    .into_iter()
+    .zip(group_parts(dw_sums.as_deref_mut(), split.groups, 1, w_len))
+    .zip(group_parts(bias_sums.as_deref_mut(), split.groups, 1, co))
+    .collect();
+    split.for_each_group(
+        g.batch,
+        parts,
+        |((mut dx, mut dw), mut db), first_image, images| {
+            split.for_each_chunk(g, first_image, images, |first, count, cols, grad_chunk| {
+                let row_len = count * plane;
+                let grad_images = &grad[first * co * plane..(first + count) * co * plane];
+                if let Some(db) = db.as_deref_mut() {
+                    for (index, values) in grad_images.chunks_exact(plane).enumerate() {
+                        db[index % co] += values.iter().sum::<f32>();
                     }
                 }
+                if dx.is_none() && dw.is_none() {
+                    return;
+                }
+                // G: [Co, L] or, pixel-major, [L, Co], where L = count·OH·OW; (row, column)
+                // strides of G as a [Co, L] matrix.
+                let g_strides = if pixel_major {
+                    for_each_slice(grad_chunk, co * plane, split.parallel_ops, |image, dst| {
+                        let src = &grad_images[image * co * plane..][..co * plane];
+                        for (channel, src_plane) in src.chunks_exact(plane).enumerate() {
+                            for (pixel, value) in src_plane.iter().enumerate() {
+                                dst[pixel * co + channel] = *value;
+                            }
+                        }
+                    });
+                    (1, co)
+                } else {
+                    for_each_slice(grad_chunk, plane, split.parallel_ops, |index, dst| {
+                        let (channel, image) = (index / count, index % count);
+                        dst.copy_from_slice(
+                            &grad_images[(image * co + channel) * plane..][..plane],
+                        );
+                    });
+                    (row_len, 1)
+                };
+                let grad_chunk = &*grad_chunk;
+                if let Some(dw) = dw.as_deref_mut() {
+                    im2col(x, g, first, count, cols, split.parallel_ops);
+                    // dW[Co, patch] += G[Co, L] × cols[patch, L]ᵀ, into dWᵀ when pixel-major
+                    let dst = if pixel_major {
+                        (dw, 1, co)
+                    } else {
+                        (dw, patch, 1)
+                    };
+                    gemm(
+                        [co, patch, row_len],
+                        dst,
+                        first > first_image,
+                        (grad_chunk, g_strides.0, g_strides.1),
+                        (cols, 1, row_len),
+                        split.parallel_ops,
+                    );
+                }
+                if let Some(dx) = dx.as_deref_mut() {
+                    // dcols[patch, L] = W[Co, patch]ᵀ × G[Co, L]
+                    gemm(
+                        [patch, row_len, co],
+                        (cols, row_len, 1),
+                        false,
+                        (weight, 1, patch),
+                        (grad_chunk, g_strides.0, g_strides.1),
+                        split.parallel_ops,
+                    );
+                    let dx_chunk =
+                        &mut dx[(first - first_image) * per_image_x..][..count * per_image_x];
+                    col2im(cols, g, count, dx_chunk, split.parallel_ops);
+                }
             });
-            (1, co)
-        } else {
-            for_each_slice(grad_chunk, plane, |index, dst| {
-                let (channel, image) = (index / count, index % count);
-                dst.copy_from_slice(&grad_images[(image * co + channel) * plane..][..plane]);
-            });
-            (row_len, 1)
-        };
-        let grad_chunk = &*grad_chunk;
-        if let Some(dw) = grads.weight.as_mut() {
-            im2col(x, g, first, count, cols);
-            // dW[Co, patch] += G[Co, L] × cols[patch, L]ᵀ, into dWᵀ when pixel-major
-            let dst = match dw_t.as_mut() {
-                Some(dw_t) => (&mut dw_t[..], 1, co),
-                None => (&mut dw[..], patch, 1),
-            };
-            gemm(
-                [co, patch, row_len],
-                dst,
-                first > 0,
-                (grad_chunk, g_strides.0, g_strides.1),
-                (cols, 1, row_len),
-            );
+        },
+    );
+    let weight = dw_sums.map(|sums| {
+        let total = sum_parts(sums, w_len);
+        if !pixel_major {
+            return total;
         }
-        if let Some(dx) = grads.x.as_mut() {
-            // dcols[patch, L] = W[Co, patch]ᵀ × G[Co, L]
-            gemm(
-                [patch, row_len, co],
-                (cols, row_len, 1),
-                false,
-                (weight, 1, patch),
-                (grad_chunk, g_strides.0, g_strides.1),
-            );
-            let per_image = g.channels_in * g.in_plane();
-            col2im(
-                cols,
-                g,
-                count,
-                &mut dx[first * per_image..(first + count) * per_image],
-            );
-        }
-    });
-    if let (Some(dw), Some(dw_t)) = (grads.weight.as_mut(), dw_t) {
+        let mut dw = vec![0.0f32; w_len];
         for (channel, row) in dw.chunks_exact_mut(patch).enumerate() {
             for (tap, value) in row.iter_mut().enumerate() {
-                *value = dw_t[tap * co + channel];
+                *value = total[tap * co + channel];
+            }
+        }
+        dw
+    });
+    ConvGrads {
+        x: dx,
+        weight,
+        bias: bias_sums.map(|sums| sum_parts(sums, co)),
+    }
+}
+
+/// The element-wise sum of the `len`-long parts of `parts` (the first part, added to).
+fn sum_parts(mut parts: Vec<f32>, len: usize) -> Vec<f32> {
+    if len > 0 {
+        let (total, rest) = parts.split_at_mut(len);
+        for part in rest.chunks_exact(len) {
+            for (t, p) in total.iter_mut().zip(part) {
+                *t += p;
             }
         }
     }
-    grads
-}
-
-/// Calls `step(first, count, cols, per_channel)` for each chunk of `count` images starting at
-/// `first`, with scratch buffers of exactly `cols [C·KH·KW, count·OH·OW]` and
-/// `per_channel [Co, count·OH·OW]` floats (stale contents: `step` overwrites them).
-fn for_each_chunk(g: &ConvGeometry, mut step: impl FnMut(usize, usize, &mut [f32], &mut [f32])) {
-    let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
-    let chunk = g.images_per_chunk();
-    with_scratch(
-        [patch * chunk * plane, co * chunk * plane],
-        |cols, per_channel| {
-            for first in (0..g.batch).step_by(chunk) {
-                let count = chunk.min(g.batch - first);
-                let row_len = count * plane;
-                step(
-                    first,
-                    count,
-                    &mut cols[..patch * row_len],
-                    &mut per_channel[..co * row_len],
-                );
-            }
-        },
-    );
+    parts.truncate(len);
+    parts
 }
 
 /// Calls `body(index, chunk)` for each `chunk_len`-long chunk of `data`, on rayon's threads
-/// when `data` is large enough to be worth it.
+/// when `parallel` and `data` is large enough to be worth it.
 pub(crate) fn for_each_slice<T: Send>(
     data: &mut [T],
     chunk_len: usize,
+    parallel: bool,
     body: impl Fn(usize, &mut [T]) + Send + Sync,
 ) {
-    if data.len() >= PARALLEL_MIN_ELEMENTS {
+    if parallel && data.len() >= PARALLEL_MIN_ELEMENTS {
         data.par_chunks_mut(chunk_len)
             .enumerate()
             .for_each(|(index, chunk)| body(index, chunk));
@@ -374,62 +527,65 @@ fn with_scratch<R>(lens: [usize; 2], f: impl FnOnce(&mut [f32], &mut [f32]) -> R
     result
 }
 
-/// `Σ_{n, oh, ow} grad[n, c, oh, ow]` for each output channel `c`.
-fn bias_grad(grad: &[f32], channels: usize, plane: usize) -> Vec<f32> {
-    let mut sums = vec![0.0f32; channels];
-    for (index, values) in grad.chunks_exact(plane).enumerate() {
-        sums[index % channels] += values.iter().sum::<f32>();
-    }
-    sums
-}
-
 /// Unfolds images `first..first + count` of `x` into `cols [C·KH·KW, count·OH·OW]`: row
 /// `(c, kh, kw)` holds, for every output pixel, the input pixel that kernel tap sees (zero in
 /// the padding).
-fn im2col(x: &[f32], g: &ConvGeometry, first: usize, count: usize, cols: &mut [f32]) {
+fn im2col(
+    x: &[f32],
+    g: &ConvGeometry,
+    first: usize,
+    count: usize,
+    cols: &mut [f32],
+    parallel: bool,
+) {
     let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
     let ([h, w], [_, ow]) = (g.input, g.out);
     let (plane, in_plane) = (g.out_plane(), g.in_plane());
     let row_len = count * plane;
-    for_each_slice(&mut cols[..g.patch_len() * row_len], row_len, |row, dst| {
-        let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
-        let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
-        let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
-        for image in 0..count {
-            let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
-            for (out_row, dst_row) in dst[image * plane..][..plane]
-                .chunks_exact_mut(ow)
-                .enumerate()
-            {
-                let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
-                if ih < 0 || ih >= h as isize || lo == hi {
-                    dst_row.fill(0.0);
-                    continue;
-                }
-                let src_row = &src[ih as usize * w..][..w];
-                dst_row[..lo].fill(0.0);
-                dst_row[hi..].fill(0.0);
-                let start = (lo * sw) as isize + offset_w;
-                if sw == 1 {
-                    dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
-                } else {
-                    for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
-                        *d = src_row[start as usize + k * sw];
+    for_each_slice(
+        &mut cols[..g.patch_len() * row_len],
+        row_len,
+        parallel,
+        |row, dst| {
+            let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
+            let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
+            let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
+            for image in 0..count {
+                let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
+                for (out_row, dst_row) in dst[image * plane..][..plane]
+                    .chunks_exact_mut(ow)
+                    .enumerate()
+                {
+                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
+                    if ih < 0 || ih >= h as isize || lo == hi {
+                        dst_row.fill(0.0);
+                        continue;
+                    }
+                    let src_row = &src[ih as usize * w..][..w];
+                    dst_row[..lo].fill(0.0);
+                    dst_row[hi..].fill(0.0);
+                    let start = (lo * sw) as isize + offset_w;
+                    if sw == 1 {
+                        dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
+                    } else {
+                        for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
+                            *d = src_row[start as usize + k * sw];
+                        }
                     }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 /// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the
 /// contributions of overlapping patches (the adjoint of [`im2col`]).
-fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32]) {
+fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel: bool) {
     let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
     let ([h, w], [_, ow]) = (g.input, g.out);
     let plane = g.out_plane();
     let row_len = count * plane;
-    for_each_slice(dx, g.in_plane(), |index, dst| {
+    for_each_slice(dx, g.in_plane(), parallel, |index, dst| {
         let (image, c) = (index / g.channels_in, index % g.channels_in);
         for tap_h in 0..kh {
             for tap_w in 0..kw {
@@ -468,7 +624,7 @@ fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32]) {
 /// `dst [m, n] = (accumulate ? dst : 0) + lhs [m, k] × rhs [k, n]`, where each operand is
 /// `(data, row stride, column stride)`, so transposes cost nothing.
 ///
-/// Large products run on rayon's threads. When the output is too small for the GEMM crate to
+/// Large products run on rayon's threads when `may_split`. When the output is too small for the GEMM crate to
 /// split (a few tiles) but the inner dimension is long, as in the weight gradient of a layer
 /// with few channels, `k` is split across the threads instead and the partial sums added.
 fn gemm(
@@ -477,6 +633,7 @@ fn gemm(
     accumulate: bool,
     (lhs, lhs_rs, lhs_cs): (&[f32], usize, usize),
     (rhs, rhs_rs, rhs_cs): (&[f32], usize, usize),
+    may_split: bool,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -495,7 +652,7 @@ fn gemm(
         }
         return;
     }
-    let parallel = m * n * k >= PARALLEL_GEMM_OPS;
+    let parallel = may_split && m * n * k >= PARALLEL_GEMM_OPS;
     let threads = rayon::current_num_threads();
     if parallel && m * n <= SPLIT_K_MAX_OUTPUT && threads > 1 && k >= threads * SPLIT_K_MIN_DEPTH {
         // Part 0 goes straight into `dst`; the others into compact [m, n] buffers laid out as
@@ -559,7 +716,7 @@ fn gemm_serial(
     rhs: (&[f32], usize, usize),
 ) {
     if mnk[2] == 0 {
-        return gemm(mnk, dst, accumulate, lhs, rhs);
+        return gemm(mnk, dst, accumulate, lhs, rhs, false);
     }
     gemm_with(mnk, dst, accumulate, lhs, rhs, gemm::Parallelism::None);
 }

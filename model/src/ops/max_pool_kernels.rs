@@ -94,7 +94,7 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
     assert_eq!(x.len(), g.planes * in_plane, "max_pool2d_forward: sizes");
     // One (maximum, index) pair per output pixel, split into two vectors at the end.
     let mut pairs = vec![(0.0f32, 0u32); g.planes * out_plane];
-    for_each_slice(&mut pairs, out_plane, |plane, pairs| {
+    for_each_slice(&mut pairs, out_plane, true, |plane, pairs| {
         let src = &x[plane * in_plane..][..in_plane];
         // The part of a window inside `0..size`: every window has one (padding ≤ kernel / 2).
         let clip = |start: usize, axis: usize, size: usize| {
@@ -157,7 +157,7 @@ pub fn max_pool2d_backward(grad: &[f32], indices: &[u32], g: &PoolGeometry) -> V
     );
     assert_eq!(indices.len(), grad.len(), "max_pool2d_backward: indices");
     let mut dx = vec![0.0f32; g.planes * in_plane];
-    for_each_slice(&mut dx, in_plane, |plane, dx| {
+    for_each_slice(&mut dx, in_plane, true, |plane, dx| {
         let range = plane * out_plane..(plane + 1) * out_plane;
         for (&index, &value) in indices[range.clone()].iter().zip(&grad[range]) {
             dx[index as usize] += value;
