@@ -2,8 +2,9 @@
 # Training and inference speed, ours (burn, flex CPU backend) and PyTorch's
 # (../shared/peers/torch_peer.py), alternately in one go on the same machine, then a markdown
 # table of the ratios ours / PyTorch:
-#   - LeNet-5 on MNIST 32x32, batch 64, SGD 0.01 m0.5, one epoch: our bare loop and our Learner
-#     (train/examples/bench_train.rs) vs the peer's `lenet5-mnist --epochs 1`;
+#   - LeNet-5 on MNIST 32x32, batch 64, SGD 0.01 m0.5: one epoch of our bare loop (after a
+#     warm-up) and the second of two epochs of our Learner (train/examples/bench_train.rs) vs the
+#     peer's `lenet5-mnist --epochs 1`;
 #   - ResNet-18 (tutorial, 10 classes) on random 3x32x32, batch 128, SGD 0.1 m0.9: 2 warm-up +
 #     8 timed steps on both sides;
 #   - inference: infer/examples/bench_infer.rs vs the peer's lenet5-infer-throughput and
@@ -23,12 +24,12 @@ out="$(mktemp -d)"
 cargo build -q -p train --example bench_train
 cargo build -q -p infer --example bench_infer
 
-ours() { cargo run -q -p train --example bench_train -- --only "$1" | tee -a "$out/ours.jsonl"; }
+ours() { cargo run -q -p train --example bench_train -- --only "$@" | tee -a "$out/ours.jsonl"; }
 peer() { echo "peer: $*" >&2; "$PY" "$PEER" "$@" --jsonl "$out/torch.jsonl" > /dev/null; }
 
 ours lenet5-mnist-train-bare
 peer lenet5-mnist --epochs 1 --test-batch-size 256
-ours lenet5-mnist-train-learner
+ours lenet5-mnist-train-learner --learner-epochs 2
 peer resnet18-cifar-throughput --batch-size 128 --warmup 2 --steps 8 --infer-batch-size 256 --infer-steps 20
 ours resnet18-cifar-train
 cargo run -q -p infer --example bench_infer | tee -a "$out/ours.jsonl"
