@@ -41,8 +41,8 @@ const fn case(
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[
-    // LeNet-5's two layers; at batch 16 the first one's weight gradient (6x25 outputs, 12,544
-    // deep) is split across threads along its inner dimension.
+    // LeNet-5's two layers; at batch 16 the first one is split into one group of images per
+    // thread, each unfolded in several chunks, with per-group weight-gradient sums.
     case([16, 1, 32, 32], 6, [5, 5], [1, 1], [(0, 0); 2], [1, 1], true),
     case([8, 6, 14, 14], 16, [5, 5], [1, 1], [(0, 0); 2], [1, 1], true),
     // ResNet: 3x3 pad 1, 3x3 stride 2, 1x1 stride 2 shortcut, 7x7 stride 2 pad 3 stem.

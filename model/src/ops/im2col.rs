@@ -38,14 +38,6 @@ const PARALLEL_GEMM_OPS: usize = 1 << 20;
 /// GEMM that reads them.
 const CACHE_COLS_BUDGET: usize = 1 << 17;
 
-/// Largest GEMM output (`m·n` floats) whose inner dimension is split across threads rather
-/// than its tiles: the GEMM crate parallelizes over tiles of the output only, and a weight
-/// gradient of LeNet-5 size (16x150) has too few of them to keep two cores busy.
-const SPLIT_K_MAX_OUTPUT: usize = 1 << 14;
-
-/// Shortest part of a split inner dimension.
-const SPLIT_K_MIN_DEPTH: usize = 1 << 10;
-
 /// Fewest output channels for which a chunk's output gradient is copied pixel-major, `[L,
 /// Co]`, and the weight gradient computed as a column-major `dWᵀ [C·KH·KW, Co]` (then
 /// transposed): the GEMM crate then tiles along the channels, 4–6x faster for 8 to 64
@@ -211,8 +203,9 @@ impl Split {
         }
     }
 
-    /// Runs `body(group, first_image, count)` for each group, in parallel when there are
-    /// several, with `parts[group]` (each group's own output slices).
+    /// Runs `body(part, first_image, count)` for each group, in parallel when there are
+    /// several, where `part` is the group's entry of `parts` (its own output slices) and
+    /// `first_image..first_image + count` its images.
     fn for_each_group<P: Send>(
         &self,
         batch: usize,
@@ -624,9 +617,7 @@ fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel
 /// `dst [m, n] = (accumulate ? dst : 0) + lhs [m, k] × rhs [k, n]`, where each operand is
 /// `(data, row stride, column stride)`, so transposes cost nothing.
 ///
-/// Large products run on rayon's threads when `may_split`. When the output is too small for the GEMM crate to
-/// split (a few tiles) but the inner dimension is long, as in the weight gradient of a layer
-/// with few channels, `k` is split across the threads instead and the partial sums added.
+/// Large products run on rayon's threads when `may_split`.
 fn gemm(
     [m, n, k]: [usize; 3],
     (dst, dst_rs, dst_cs): (&mut [f32], usize, usize),
@@ -639,10 +630,6 @@ fn gemm(
         return;
     }
     if k == 0 {
-        assert!(
-            dst.len() > (m - 1) * dst_rs + (n - 1) * dst_cs,
-            "gemm: dst too small"
-        );
         if !accumulate {
             for row in 0..m {
                 for col in 0..n {
@@ -652,102 +639,23 @@ fn gemm(
         }
         return;
     }
-    let parallel = may_split && m * n * k >= PARALLEL_GEMM_OPS;
-    let threads = rayon::current_num_threads();
-    if parallel && m * n <= SPLIT_K_MAX_OUTPUT && threads > 1 && k >= threads * SPLIT_K_MIN_DEPTH {
-        // Part 0 goes straight into `dst`; the others into compact [m, n] buffers laid out as
-        // `dst` is (row- or column-major: the GEMM crate picks its tiling from that), added
-        // after.
-        let (part_rs, part_cs) = if dst_rs <= dst_cs { (1, m) } else { (n, 1) };
-        let part_len = k.div_ceil(threads);
-        let mut partials = vec![0.0f32; (threads - 1) * m * n];
-        rayon::scope(|scope| {
-            for (index, partial) in partials.chunks_exact_mut(m * n).enumerate() {
-                let start = (index + 1) * part_len;
-                let depth = part_len.min(k.saturating_sub(start));
-                scope.spawn(move |_| {
-                    gemm_serial(
-                        [m, n, depth],
-                        (partial, part_rs, part_cs),
-                        false,
-                        (&lhs[start * lhs_cs..], lhs_rs, lhs_cs),
-                        (&rhs[start * rhs_rs..], rhs_rs, rhs_cs),
-                    )
-                });
-            }
-            gemm_serial(
-                [m, n, part_len],
-                (&mut *dst, dst_rs, dst_cs),
-                accumulate,
-                (lhs, lhs_rs, lhs_cs),
-                (rhs, rhs_rs, rhs_cs),
-            );
-        });
-        for partial in partials.chunks_exact(m * n) {
-            for row in 0..m {
-                for col in 0..n {
-                    dst[row * dst_rs + col * dst_cs] += partial[row * part_rs + col * part_cs];
-                }
-            }
-        }
-        return;
-    }
-    let parallelism = if parallel {
+    let parallelism = if may_split && m * n * k >= PARALLEL_GEMM_OPS {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None
     };
-    gemm_with(
-        [m, n, k],
-        (dst, dst_rs, dst_cs),
-        accumulate,
-        (lhs, lhs_rs, lhs_cs),
-        (rhs, rhs_rs, rhs_cs),
-        parallelism,
-    );
-}
-
-/// [`gemm`] on the calling thread alone, for the parts of a split product.
-fn gemm_serial(
-    mnk: [usize; 3],
-    dst: (&mut [f32], usize, usize),
-    accumulate: bool,
-    lhs: (&[f32], usize, usize),
-    rhs: (&[f32], usize, usize),
-) {
-    if mnk[2] == 0 {
-        return gemm(mnk, dst, accumulate, lhs, rhs, false);
-    }
-    gemm_with(mnk, dst, accumulate, lhs, rhs, gemm::Parallelism::None);
-}
-
-/// The GEMM crate's call, after checking that every index the strides reach is inside the
-/// slices.
-fn gemm_with(
-    [m, n, k]: [usize; 3],
-    (dst, dst_rs, dst_cs): (&mut [f32], usize, usize),
-    accumulate: bool,
-    (lhs, lhs_rs, lhs_cs): (&[f32], usize, usize),
-    (rhs, rhs_rs, rhs_cs): (&[f32], usize, usize),
-    parallelism: gemm::Parallelism,
-) {
-    let last = |rows: usize, cols: usize, rs: usize, cs: usize| {
-        if rows == 0 || cols == 0 {
-            0
-        } else {
-            (rows - 1) * rs + (cols - 1) * cs + 1
-        }
-    };
+    // The last index each operand's strides reach (all sizes are at least 1 here).
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
     assert!(
-        dst.len() >= last(m, n, dst_rs, dst_cs),
+        dst.len() > last(m, n, dst_rs, dst_cs),
         "gemm: dst too small"
     );
     assert!(
-        lhs.len() >= last(m, k, lhs_rs, lhs_cs),
+        lhs.len() > last(m, k, lhs_rs, lhs_cs),
         "gemm: lhs too small"
     );
     assert!(
-        rhs.len() >= last(k, n, rhs_rs, rhs_cs),
+        rhs.len() > last(k, n, rhs_rs, rhs_cs),
         "gemm: rhs too small"
     );
     // SAFETY: the asserts above keep every index the strides can reach inside the slices,

@@ -3,9 +3,9 @@
 //!
 //! A parallel operation called from a thread outside the pool (a program's main thread) is
 //! handed to the pool and the caller sleeps until it is done: a wake-up and a hand-back for
-//! every convolution, GEMM and pooling. LeNet-5 runs a few dozen of them per training step,
-//! and the hand-offs cost about a fifth of the step on 2 cores. Run from a pool thread
-//! instead, the caller takes one half of each operation itself and only the other half moves.
+//! every convolution, GEMM and pooling, a few dozen per LeNet-5 training step. Run from a pool
+//! thread instead, the caller takes one half of each operation itself and only the other half
+//! moves: on 2 cores, a LeNet-5 training loop ran 10–19 % faster.
 
 /// The stack of each of rayon's threads when we configure the pool: a program's main thread
 /// gets 8 MiB from Linux, rayon's threads 2 MiB from Rust, and [`on_compute_threads`] moves a
