@@ -58,6 +58,15 @@ const CASES: &[Case] = &[
     case([4, 1, 12, 12], 3, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([3, 3, 9, 11], 4, [5, 3], [1, 1], [(2, 1), (0, 2)], [1, 1], false),
     case([2, 2, 4, 5], 3, [3, 3], [1, 1], [(3, 0), (1, 4)], [1, 1], true),
+    // Maps smaller than the kernel, batch >= 8: the dense form (ops::dense_conv). ResNet-18's
+    // 3x3 on 2x2, 3x3 stride 2 from 2x2 to 1x1, 3x3 on 1x1; then asymmetric padding with a
+    // non-square kernel and stride, dilation, and padding so wide that some outputs see nothing.
+    case([8, 16, 2, 2], 24, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([9, 8, 2, 2], 16, [3, 3], [2, 2], [(1, 1); 2], [1, 1], false),
+    case([10, 32, 1, 1], 16, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([8, 3, 3, 4], 5, [5, 3], [1, 2], [(2, 1), (0, 2)], [1, 1], true),
+    case([8, 2, 2, 3], 3, [3, 3], [1, 1], [(2, 2); 2], [2, 2], false),
+    case([8, 2, 2, 2], 3, [3, 3], [1, 1], [(3, 3); 2], [1, 1], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
     case([9, 64, 32, 32], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
 ];

@@ -1,6 +1,6 @@
 //! Per-operation convolution timings on the flex CPU backend: where a training step's time
 //! goes, layer shape by layer shape. For each 3x3 convolution shape of the CPU-sized ResNets
-//! (`resnet10-narrow` on 28x28, the tutorial ResNet-18 on 32x32) it times, as medians of
+//! (`resnet10-narrow` on 28x28, the tutorial ResNet-18 on 32x32: stages at 8x8 down to 1x1) it times, as medians of
 //! repeated runs, the forward pass, the gradient of the input (`conv_transpose` in burn) and
 //! the gradient of the weights (a convolution with batch and channels swapped in burn), and
 //! prints one JSON line per shape:
@@ -21,14 +21,21 @@ use burn::tensor::Distribution;
 use burn::tensor::ops::ConvOptions;
 use model::ops::conv_kernels::{conv2d, use_flex_kernels};
 
-/// (batch, input channels, output channels, input side, stride).
-const SHAPES: [(usize, usize, usize, usize, usize); 6] = [
+/// (batch, input channels, output channels, input side, stride): `resnet10-narrow`'s 3x3
+/// convolutions on 28x28 inputs, then every 3x3 shape of the tutorial ResNet-18 on 32x32 inputs
+/// (ImageNet stem: stages at 8x8, 4x4, 2x2 and 1x1).
+const SHAPES: [(usize, usize, usize, usize, usize); 11] = [
     (128, 16, 16, 28, 1),
     (128, 16, 32, 28, 2),
     (128, 32, 32, 14, 1),
     (128, 64, 64, 7, 1),
-    (128, 64, 64, 32, 1),
-    (128, 128, 128, 16, 1),
+    (128, 64, 64, 8, 1),
+    (128, 64, 128, 8, 2),
+    (128, 128, 128, 4, 1),
+    (128, 128, 256, 4, 2),
+    (128, 256, 256, 2, 1),
+    (128, 256, 512, 2, 2),
+    (128, 512, 512, 1, 1),
 ];
 
 /// Median wall time of `runs` calls of `f`, in milliseconds (after one warm-up call).

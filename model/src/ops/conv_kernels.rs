@@ -1,5 +1,6 @@
-//! The models' 2-D convolution: our im2col + GEMM kernels ([`super::im2col`]) on the flex CPU
-//! backend, burn's own `conv2d` everywhere else (wgpu, CUDA, ndarray).
+//! The models' 2-D convolution: our GEMM kernels on the flex CPU backend (im2col,
+//! [`super::im2col`], or for maps smaller than the kernel one dense product,
+//! [`super::dense_conv`]), burn's own `conv2d` everywhere else (wgpu, CUDA, ndarray).
 //!
 //! burn's flex backend has a fast forward convolution, but its backward pass is burn's generic
 //! one: the weight gradient is a convolution whose kernel is the whole output map, the input
@@ -94,6 +95,7 @@ pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
 
 #[cfg(feature = "flex")]
 mod flex {
+    use super::super::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
     use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -205,7 +207,12 @@ mod flex {
         };
         let (x, weight) = (values(&x), values(&weight));
         let bias = bias.as_ref().map(values);
-        let out = conv2d_forward(slice(&x), slice(&weight), bias.as_ref().map(slice), &g);
+        let forward = if suits_dense(&g) {
+            conv2d_forward_dense
+        } else {
+            conv2d_forward
+        };
+        let out = forward(slice(&x), slice(&weight), bias.as_ref().map(slice), &g);
         tensor(out, [g.batch, g.channels_out, g.out[0], g.out[1]])
     }
 
@@ -259,7 +266,12 @@ mod flex {
                 ];
             };
             let (x, weight, grad) = (values(&x), values(&weight), values(&grad));
-            let grads = conv2d_backward(slice(&x), slice(&weight), slice(&grad), &g, want);
+            let backward = if suits_dense(&g) {
+                conv2d_backward_dense
+            } else {
+                conv2d_backward
+            };
+            let grads = backward(slice(&x), slice(&weight), slice(&grad), &g, want);
             let [kh, kw] = g.kernel;
             let [h, w] = g.input;
             [

@@ -7,7 +7,11 @@ pub mod arithmetic;
 pub mod batch_norm;
 pub mod conv_kernels;
 pub mod corr2d;
+#[cfg(feature = "flex")]
+pub mod dense_conv;
 pub mod edge;
+#[cfg(feature = "flex")]
+mod gemm;
 #[cfg(feature = "flex")]
 pub mod im2col;
 pub mod max_pool_kernels;
