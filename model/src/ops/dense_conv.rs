@@ -195,6 +195,9 @@ pub fn conv2d_backward_dense(
         let (channels, taps, in_plane) = (g.channels_in, g.kernel[0] * g.kernel[1], g.in_plane());
         let mut dw = vec![0.0f32; w_len];
         for_each_slice(&mut dw, channels * taps, true, |co, dw| {
+            // Written before it is added to: a first read of freshly allocated zeros would map
+            // the shared zero page and make the first add a copy-on-write fault.
+            dw.fill(0.0);
             let block = &dense_grad[co * g.out_plane() * cols..][..g.out_plane() * cols];
             for link in &links {
                 let row = &block[link.out * cols..][..cols];

@@ -570,7 +570,8 @@ fn im2col(
 }
 
 /// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the
-/// contributions of overlapping patches (the adjoint of [`im2col`]).
+/// contributions of overlapping patches (the adjoint of [`im2col`]); `dx`'s old contents are
+/// overwritten.
 fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel: bool) {
     let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
     let ([h, w], [_, ow]) = (g.input, g.out);
@@ -578,6 +579,9 @@ fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel
     let row_len = count * plane;
     for_each_slice(dx, g.in_plane(), parallel, |index, dst| {
         let (image, c) = (index / g.channels_in, index % g.channels_in);
+        // Written before it is added to: a first read of freshly allocated zeros would map the
+        // shared zero page and make the first add a copy-on-write fault.
+        dst.fill(0.0);
         for tap_h in 0..kh {
             for tap_w in 0..kw {
                 let row = (c * kh + tap_h) * kw + tap_w;
