@@ -18,6 +18,7 @@ use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
 use crate::ops::conv_kernels::Conv2dForward;
+use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::{Trace, TracedForward};
 
 /// Which AlexNet: the 2012 paper's or torchvision's.
@@ -139,18 +140,18 @@ impl TracedForward for AlexNet {
         let x = t.record("conv1", "Conv2d", self.conv1.forward_fast(images));
         let x = relu.traced("relu1", x, t);
         let x = self.normalize("lrn1", x, t);
-        let x = t.record("pool1", "MaxPool2d", self.pool.forward(x));
+        let x = t.record("pool1", "MaxPool2d", self.pool.forward_fast(x));
         let x = t.record("conv2", "Conv2d", self.conv2.forward_fast(x));
         let x = relu.traced("relu2", x, t);
         let x = self.normalize("lrn2", x, t);
-        let x = t.record("pool2", "MaxPool2d", self.pool.forward(x));
+        let x = t.record("pool2", "MaxPool2d", self.pool.forward_fast(x));
         let x = t.record("conv3", "Conv2d", self.conv3.forward_fast(x));
         let x = relu.traced("relu3", x, t);
         let x = t.record("conv4", "Conv2d", self.conv4.forward_fast(x));
         let x = relu.traced("relu4", x, t);
         let x = t.record("conv5", "Conv2d", self.conv5.forward_fast(x));
         let x = relu.traced("relu5", x, t);
-        let x = t.record("pool5", "MaxPool2d", self.pool.forward(x));
+        let x = t.record("pool5", "MaxPool2d", self.pool.forward_fast(x));
         let x = match &self.avgpool {
             Some(avgpool) => t.record("avgpool", "AdaptiveAvgPool2d", avgpool.forward(x)),
             None => x,

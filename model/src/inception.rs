@@ -10,6 +10,7 @@ use burn::prelude::*;
 
 use crate::layers::{Activation, conv};
 use crate::ops::conv_kernels::Conv2dForward;
+use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::Trace;
 
 /// Conv (no bias) + batch norm + ReLU: `[N, c_in, H, W]` -> `[N, c_out, H', W']`.
@@ -121,7 +122,7 @@ impl Inception {
         };
         let b2 = chain(&self.branch2, "branch2", t);
         let b3 = chain(&self.branch3, "branch3", t);
-        let pooled = t.record("pool", "MaxPool2d", self.pool.forward(x));
+        let pooled = t.record("pool", "MaxPool2d", self.pool.forward_fast(x));
         let b4 = t.scoped("branch4", |t| self.branch4.forward(pooled, t));
         t.record("concat", "Concat", Tensor::cat(vec![b1, b2, b3, b4], 1))
     }

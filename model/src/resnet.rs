@@ -12,6 +12,7 @@ use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
 use crate::ops::conv_kernels::Conv2dForward;
+use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
 use crate::trace::{Trace, TracedForward};
 
@@ -172,7 +173,7 @@ impl TracedForward for ResNet {
         let x = t.record("bn1", "BatchNorm", self.bn1.forward(x));
         let mut x = Activation::Relu.traced("relu", x, t);
         if let Some(pool) = &self.maxpool {
-            x = t.record("maxpool", "MaxPool2d", pool.forward(x));
+            x = t.record("maxpool", "MaxPool2d", pool.forward_fast(x));
         }
         for (name, blocks) in self.stages() {
             for (i, block) in blocks.iter().enumerate() {

@@ -207,3 +207,30 @@ fn max_pool_matches_burn() {
         assert_close(&format!("pool case {index} input grad"), grad, grad_ref);
     }
 }
+
+#[test]
+fn max_pool_module_forward_fast_matches_forward() {
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::pool::MaxPool2dConfig;
+    use model::ops::max_pool_kernels::MaxPool2dForward;
+    let device = Device::flex();
+    let x = Tensor::<4>::random([2, 3, 9, 8], Distribution::Normal(0.0, 1.0), &device);
+    // ResNet's stem pool (our kernel), then ceil mode and asymmetric padding (burn's).
+    let pools = [
+        MaxPool2dConfig::new([3, 3])
+            .with_strides([2, 2])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)),
+        MaxPool2dConfig::new([2, 2]).with_ceil_mode(true),
+        MaxPool2dConfig::new([3, 2]).with_padding(PaddingConfig2d::Explicit(1, 0, 0, 1)),
+    ];
+    for (index, config) in pools.into_iter().enumerate() {
+        let pool = config.init();
+        let ours = pool.forward_fast(x.clone());
+        assert_eq!(ours.dims(), pool.forward(x.clone()).dims());
+        assert_close(
+            &format!("pool module {index}"),
+            ours,
+            pool.forward(x.clone()),
+        );
+    }
+}

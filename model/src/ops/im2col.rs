@@ -529,8 +529,7 @@ fn im2col(
     cols: &mut [f32],
     parallel: bool,
 ) {
-    let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
-    let ([h, w], [_, ow]) = (g.input, g.out);
+    let [kh, kw] = g.kernel;
     let (plane, in_plane) = (g.out_plane(), g.in_plane());
     let row_len = count * plane;
     for_each_slice(
@@ -539,34 +538,101 @@ fn im2col(
         parallel,
         |row, dst| {
             let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
-            let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
-            let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
-            for image in 0..count {
+            let span = TapSpan::of(g, [tap_h, tap_w]);
+            for (image, dst) in dst.chunks_exact_mut(plane).enumerate() {
                 let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
-                for (out_row, dst_row) in dst[image * plane..][..plane]
-                    .chunks_exact_mut(ow)
-                    .enumerate()
-                {
-                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
-                    if ih < 0 || ih >= h as isize || lo == hi {
-                        dst_row.fill(0.0);
-                        continue;
-                    }
-                    let src_row = &src[ih as usize * w..][..w];
-                    dst_row[..lo].fill(0.0);
-                    dst_row[hi..].fill(0.0);
-                    let start = (lo * sw) as isize + offset_w;
-                    if sw == 1 {
-                        dst_row[lo..hi].copy_from_slice(&src_row[start as usize..][..hi - lo]);
-                    } else {
-                        for (k, d) in dst_row[lo..hi].iter_mut().enumerate() {
-                            *d = src_row[start as usize + k * sw];
-                        }
-                    }
-                }
+                span.unfold(g, src, dst);
             }
         },
     );
+}
+
+/// Where one kernel tap reads an input plane: output rows `rows.0..rows.1` and columns
+/// `cols.0..cols.1` land inside it, output pixel `(oh, ow)` on input pixel
+/// `(oh·stride[0] + offset[0], ow·stride[1] + offset[1])`.
+#[derive(Clone, Copy, Debug)]
+struct TapSpan {
+    rows: (usize, usize),
+    cols: (usize, usize),
+    offset: [isize; 2],
+}
+
+impl TapSpan {
+    /// The span of kernel tap `(kh, kw)`.
+    fn of(g: &ConvGeometry, tap: [usize; 2]) -> Self {
+        let offset: [isize; 2] = std::array::from_fn(|dim| {
+            (tap[dim] * g.dilation[dim]) as isize - g.padding_begin[dim] as isize
+        });
+        let range = |dim: usize| {
+            ConvGeometry::valid_range(offset[dim], g.stride[dim], g.input[dim], g.out[dim])
+        };
+        Self {
+            rows: range(0),
+            cols: range(1),
+            offset,
+        }
+    }
+
+    /// Writes this tap's view of the input plane `src [H, W]` into `dst [OH, OW]`, zeros
+    /// where it falls in the padding.
+    fn unfold(&self, g: &ConvGeometry, src: &[f32], dst: &mut [f32]) {
+        let ([_, w], [_, ow], [sh, sw]) = (g.input, g.out, g.stride);
+        let ((row_lo, row_hi), (col_lo, col_hi)) = (self.rows, self.cols);
+        if row_lo == row_hi || col_lo == col_hi {
+            dst.fill(0.0);
+            return;
+        }
+        dst[..row_lo * ow].fill(0.0);
+        dst[row_hi * ow..].fill(0.0);
+        if sh == 1 && sw == 1 && ow == w {
+            // "Same" convolution, stride 1: the valid rows are the input shifted by a constant,
+            // one copy from the first valid pixel to the last; the columns that wrapped
+            // around a row edge are then zeroed (one or two per row for a 3x3 kernel).
+            let shift = self.offset[0] * w as isize + self.offset[1];
+            let (start, end) = (row_lo * ow + col_lo, (row_hi - 1) * ow + col_hi);
+            let from = (start as isize + shift) as usize;
+            dst[start..end].copy_from_slice(&src[from..from + end - start]);
+            if col_lo > 0 || col_hi < ow {
+                for dst_row in dst[row_lo * ow..row_hi * ow].chunks_exact_mut(ow) {
+                    dst_row[..col_lo].iter_mut().for_each(|v| *v = 0.0);
+                    dst_row[col_hi..].iter_mut().for_each(|v| *v = 0.0);
+                }
+            }
+            return;
+        }
+        let first_col = ((col_lo * sw) as isize + self.offset[1]) as usize;
+        for out_row in row_lo..row_hi {
+            let ih = ((out_row * sh) as isize + self.offset[0]) as usize;
+            let src_row = &src[ih * w + first_col..(ih + 1) * w];
+            let dst_row = &mut dst[out_row * ow..][..ow];
+            dst_row[..col_lo].fill(0.0);
+            dst_row[col_hi..].fill(0.0);
+            gather(src_row, &mut dst_row[col_lo..col_hi], sw);
+        }
+    }
+}
+
+/// `dst[k] = src[k·stride]` for every `k` (`src` holds at least `(len − 1)·stride + 1`
+/// values), written so that strides 1 and 2 vectorize.
+fn gather(src: &[f32], dst: &mut [f32], stride: usize) {
+    match stride {
+        1 => dst.copy_from_slice(&src[..dst.len()]),
+        2 => {
+            // Whole pairs first; the last value may lack its partner at the end of `src`.
+            let pairs = (src.len() / 2).min(dst.len());
+            for (d, pair) in dst[..pairs].iter_mut().zip(src.chunks_exact(2)) {
+                *d = pair[0];
+            }
+            if pairs < dst.len() {
+                dst[pairs] = src[2 * pairs];
+            }
+        }
+        _ => {
+            for (k, d) in dst.iter_mut().enumerate() {
+                *d = src[k * stride];
+            }
+        }
+    }
 }
 
 /// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the

@@ -8,6 +8,8 @@
 //! and `Autodiff<Flex>`, like [`super::conv_kernels`]. Floor mode, no dilation; anything else
 //! goes to burn.
 
+use burn::nn::PaddingConfig2d;
+use burn::nn::pool::MaxPool2d;
 use burn::prelude::*;
 use burn::tensor::module::max_pool2d as burn_max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
@@ -32,6 +34,33 @@ pub fn max_pool2d(
             .with_stride(stride)
             .with_padding(padding),
     )
+}
+
+/// [`MaxPool2d::forward`] through [`max_pool2d`]: same options, same result. Dilation, ceil
+/// mode, `Same` and asymmetric padding stay with burn.
+pub trait MaxPool2dForward {
+    /// `x [N, C, H, W]` → `[N, C, OH, OW]`.
+    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4>;
+}
+
+impl MaxPool2dForward for MaxPool2d {
+    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4> {
+        let padding = match self.padding {
+            PaddingConfig2d::Valid => Some([0, 0]),
+            PaddingConfig2d::Explicit(top, left, bottom, right)
+                if top == bottom && left == right =>
+            {
+                Some([top, left])
+            }
+            _ => None,
+        };
+        match padding {
+            Some(padding) if self.dilation == [1, 1] && !self.ceil_mode => {
+                max_pool2d(x, self.kernel_size, self.stride, padding)
+            }
+            _ => self.forward(x),
+        }
+    }
 }
 
 #[cfg(feature = "flex")]
