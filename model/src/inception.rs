@@ -9,6 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv};
+use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::Trace;
@@ -41,7 +42,7 @@ impl BasicConv2d {
     /// Conv, batch norm, ReLU; recorded as `conv`, `bn`, `relu` under the current scope.
     pub fn forward(&self, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
         let x = t.record("conv", "Conv2d", self.conv.forward_fast(x));
-        let x = t.record("bn", "BatchNorm", self.bn.forward(x));
+        let x = t.record("bn", "BatchNorm", self.bn.forward_fast(x));
         Activation::Relu.traced("relu", x, t)
     }
 }

@@ -9,6 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv};
+use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::Trace;
 
@@ -146,7 +147,7 @@ fn shortcut(downsample: &Option<Downsample>, x: Tensor<4>, t: &mut Trace) -> Ten
     match downsample {
         Some(d) => {
             let x = t.record("downsample.conv", "Conv2d", d.conv.forward_fast(x));
-            t.record("downsample.bn", "BatchNorm", d.bn.forward(x))
+            t.record("downsample.bn", "BatchNorm", d.bn.forward_fast(x))
         }
         None => x,
     }
@@ -164,18 +165,30 @@ impl ResidualBlock {
         let (residual, identity) = match self {
             ResidualBlock::Basic(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
-                let y = relu.traced("relu1", t.record("bn1", "BatchNorm", b.bn1.forward(y)), t);
+                let y = relu.traced(
+                    "relu1",
+                    t.record("bn1", "BatchNorm", b.bn1.forward_fast(y)),
+                    t,
+                );
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
-                let y = t.record("bn2", "BatchNorm", b.bn2.forward(y));
+                let y = t.record("bn2", "BatchNorm", b.bn2.forward_fast(y));
                 (y, shortcut(&b.downsample, x, t))
             }
             ResidualBlock::Bottleneck(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
-                let y = relu.traced("relu1", t.record("bn1", "BatchNorm", b.bn1.forward(y)), t);
+                let y = relu.traced(
+                    "relu1",
+                    t.record("bn1", "BatchNorm", b.bn1.forward_fast(y)),
+                    t,
+                );
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
-                let y = relu.traced("relu2", t.record("bn2", "BatchNorm", b.bn2.forward(y)), t);
+                let y = relu.traced(
+                    "relu2",
+                    t.record("bn2", "BatchNorm", b.bn2.forward_fast(y)),
+                    t,
+                );
                 let y = t.record("conv3", "Conv2d", b.conv3.forward_fast(y));
-                let y = t.record("bn3", "BatchNorm", b.bn3.forward(y));
+                let y = t.record("bn3", "BatchNorm", b.bn3.forward_fast(y));
                 (y, shortcut(&b.downsample, x, t))
             }
         };

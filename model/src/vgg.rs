@@ -11,6 +11,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, Linea
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
+use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
 
@@ -159,7 +160,11 @@ impl TracedForward for Vgg {
                     self.convs[index].forward_fast(x),
                 );
                 if let Some(norm) = self.norms.get(index) {
-                    x = t.record(format_args!("norms.{index}"), "BatchNorm", norm.forward(x));
+                    x = t.record(
+                        format_args!("norms.{index}"),
+                        "BatchNorm",
+                        norm.forward_fast(x),
+                    );
                 }
                 x = relu.traced(format_args!("relu.{index}"), x, t);
                 index += 1;

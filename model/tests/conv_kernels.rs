@@ -1,6 +1,8 @@
-//! Our flex convolution kernels (`model::ops::conv_kernels`) against burn's own `conv2d`:
-//! outputs and the gradients of input, weight and bias, over strides, paddings (also
-//! asymmetric), dilations and kernel sizes, including batches split into several chunks.
+//! Our flex kernels against burn's own ops. Convolution (`model::ops::conv_kernels`) against
+//! `conv2d`: outputs and the gradients of input, weight and bias, over strides, paddings (also
+//! asymmetric), dilations and kernel sizes, including batches split into several chunks and
+//! maps smaller than the kernel (the dense form). Max pooling against `max_pool2d`, and
+//! training-mode batch norm against burn's `BatchNorm` (output, gradients, running statistics).
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -233,4 +235,60 @@ fn max_pool_module_forward_fast_matches_forward() {
             pool.forward(x.clone()),
         );
     }
+}
+
+#[test]
+fn batch_norm_training_matches_burn() {
+    use burn::module::Param;
+    use burn::nn::{BatchNorm, BatchNormConfig};
+    use model::ops::batch_norm_kernels::BatchNormForward;
+    let device = Device::flex().autodiff();
+    // 4-D maps, 1x1 maps (ResNet's last stage), a 3-D sequence batch.
+    fn check<const D: usize>(shape: [usize; D], device: &Device) {
+        let channels = shape[1];
+        let x_data = Tensor::<D>::random(shape, Distribution::Normal(0.5, 2.0), device).into_data();
+        let probe = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), device);
+        let gamma = Tensor::<1>::random([channels], Distribution::Normal(1.0, 0.5), device);
+        let beta = Tensor::<1>::random([channels], Distribution::Normal(0.0, 0.5), device);
+        let layer = || {
+            let mut bn: BatchNorm = BatchNormConfig::new(channels).init(device);
+            bn.gamma = Param::from_tensor(gamma.clone().detach().require_grad());
+            bn.beta = Param::from_tensor(beta.clone().detach().require_grad());
+            bn
+        };
+        let (ours, burns) = (layer(), layer());
+        // Two steps, so that the running statistics are blended twice.
+        for step in 0..2 {
+            let what = |name: &str| format!("batch norm {shape:?} step {step} {name}");
+            let run = |bn: &BatchNorm, fast: bool| {
+                let x = Tensor::<D>::from_data(x_data.clone(), device).require_grad();
+                let y = if fast {
+                    bn.forward_fast(x.clone())
+                } else {
+                    bn.forward(x.clone())
+                };
+                let grads = (y.clone() * probe.clone()).sum().backward();
+                let grad = |t: Tensor<1>| t.grad(&grads).expect("parameter gradient");
+                (
+                    y.inner(),
+                    x.grad(&grads).expect("x gradient"),
+                    grad(bn.gamma.val()),
+                    grad(bn.beta.val()),
+                )
+            };
+            let (y, gx, gg, gb) = run(&ours, true);
+            let (y_ref, gx_ref, gg_ref, gb_ref) = run(&burns, false);
+            assert_close(&what("output"), y, y_ref);
+            assert_close(&what("input grad"), gx, gx_ref);
+            assert_close(&what("gamma grad"), gg, gg_ref);
+            assert_close(&what("beta grad"), gb, gb_ref);
+            let mean = |bn: &BatchNorm| bn.running_mean.value().inner();
+            let var = |bn: &BatchNorm| bn.running_var.value().inner();
+            assert_close(&what("running mean"), mean(&ours), mean(&burns));
+            assert_close(&what("running var"), var(&ours), var(&burns));
+        }
+    }
+    check([8, 6, 5, 4], &device);
+    check([16, 12, 1, 1], &device);
+    check([4, 3, 7], &device);
 }

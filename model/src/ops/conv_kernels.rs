@@ -94,7 +94,7 @@ pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
 }
 
 #[cfg(feature = "flex")]
-mod flex {
+pub(super) mod flex {
     use super::super::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
     use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -182,16 +182,18 @@ mod flex {
     }
 
     /// The tensor's elements in row-major order (copied only when it is a strided view).
-    fn values(t: &FlexTensor) -> FlexTensor {
+    pub(in crate::ops) fn values(t: &FlexTensor) -> FlexTensor {
         t.to_contiguous()
     }
 
-    fn slice(t: &FlexTensor) -> &[f32] {
+    /// The elements of a contiguous float32 tensor ([`values`]).
+    pub(in crate::ops) fn slice(t: &FlexTensor) -> &[f32] {
         t.as_slice::<f32>()
-            .expect("conv kernels: contiguous float32 tensor")
+            .expect("flex kernels: contiguous float32 tensor")
     }
 
-    fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    /// A flex tensor of `values` in row-major order.
+    pub(in crate::ops) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
         FlexTensor::from_data(TensorData::new(values, shape))
     }
 

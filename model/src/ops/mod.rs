@@ -5,6 +5,7 @@
 
 pub mod arithmetic;
 pub mod batch_norm;
+pub mod batch_norm_kernels;
 pub mod conv_kernels;
 pub mod corr2d;
 #[cfg(feature = "flex")]
