@@ -532,13 +532,15 @@ fn im2col(
     let [kh, kw] = g.kernel;
     let (plane, in_plane) = (g.out_plane(), g.in_plane());
     let row_len = count * plane;
+    let spans: Vec<TapSpan> = (0..kh * kw)
+        .map(|tap| TapSpan::of(g, [tap / kw, tap % kw]))
+        .collect();
     for_each_slice(
         &mut cols[..g.patch_len() * row_len],
         row_len,
         parallel,
         |row, dst| {
-            let (c, tap_h, tap_w) = (row / (kh * kw), (row / kw) % kh, row % kw);
-            let span = TapSpan::of(g, [tap_h, tap_w]);
+            let (c, span) = (row / (kh * kw), spans[row % (kh * kw)]);
             for (image, dst) in dst.chunks_exact_mut(plane).enumerate() {
                 let src = &x[((first + image) * g.channels_in + c) * in_plane..][..in_plane];
                 span.unfold(g, src, dst);
@@ -584,7 +586,7 @@ impl TapSpan {
         }
         dst[..row_lo * ow].fill(0.0);
         dst[row_hi * ow..].fill(0.0);
-        if sh == 1 && sw == 1 && ow == w {
+        if Self::is_flat(g) {
             // "Same" convolution, stride 1: the valid rows are the input shifted by a constant,
             // one copy from the first valid pixel to the last; the columns that wrapped
             // around a row edge are then zeroed (one or two per row for a 3x3 kernel).
@@ -592,12 +594,7 @@ impl TapSpan {
             let (start, end) = (row_lo * ow + col_lo, (row_hi - 1) * ow + col_hi);
             let from = (start as isize + shift) as usize;
             dst[start..end].copy_from_slice(&src[from..from + end - start]);
-            if col_lo > 0 || col_hi < ow {
-                for dst_row in dst[row_lo * ow..row_hi * ow].chunks_exact_mut(ow) {
-                    dst_row[..col_lo].iter_mut().for_each(|v| *v = 0.0);
-                    dst_row[col_hi..].iter_mut().for_each(|v| *v = 0.0);
-                }
-            }
+            self.zero_wrapped_columns(g, dst);
             return;
         }
         let first_col = ((col_lo * sw) as isize + self.offset[1]) as usize;
@@ -608,6 +605,61 @@ impl TapSpan {
             dst_row[..col_lo].fill(0.0);
             dst_row[col_hi..].fill(0.0);
             gather(src_row, &mut dst_row[col_lo..col_hi], sw);
+        }
+    }
+
+    /// Whether this geometry's taps read the input as whole shifted runs ([`TapSpan::unfold`]
+    /// and [`TapSpan::fold`]): stride 1 and output rows as long as the input's ("same" width).
+    fn is_flat(g: &ConvGeometry) -> bool {
+        g.stride == [1, 1] && g.out[1] == g.input[1]
+    }
+
+    /// Zeroes, in this tap's valid output rows of `plane [OH, OW]`, the columns that fall in
+    /// the padding: column by column, down the rows, as strided stores (which the compiler does
+    /// not turn into one `memset` call per row, as it does for a loop along a row).
+    fn zero_wrapped_columns(&self, g: &ConvGeometry, plane: &mut [f32]) {
+        let ow = g.out[1];
+        let valid_rows = &mut plane[self.rows.0 * ow..self.rows.1 * ow];
+        for col in (0..self.cols.0).chain(self.cols.1..ow) {
+            for v in valid_rows[col..].iter_mut().step_by(ow) {
+                *v = 0.0;
+            }
+        }
+    }
+
+    /// Adds this tap's output-pixel values `src [OH, OW]` onto the input pixels they came from
+    /// in `dst [H, W]` (the adjoint of [`TapSpan::unfold`]). With [`TapSpan::is_flat`], `src`'s
+    /// padding columns must be zero ([`TapSpan::zero_wrapped_columns`]): its valid rows are
+    /// added as one shifted run.
+    fn fold(&self, g: &ConvGeometry, src: &[f32], dst: &mut [f32]) {
+        let ([_, w], [_, ow], [sh, sw]) = (g.input, g.out, g.stride);
+        let ((row_lo, row_hi), (col_lo, col_hi)) = (self.rows, self.cols);
+        if row_lo == row_hi || col_lo == col_hi {
+            return;
+        }
+        if Self::is_flat(g) {
+            let shift = self.offset[0] * w as isize + self.offset[1];
+            let (start, end) = (row_lo * ow + col_lo, (row_hi - 1) * ow + col_hi);
+            let to = (start as isize + shift) as usize;
+            for (d, s) in dst[to..to + end - start].iter_mut().zip(&src[start..end]) {
+                *d += s;
+            }
+            return;
+        }
+        let first_col = ((col_lo * sw) as isize + self.offset[1]) as usize;
+        for out_row in row_lo..row_hi {
+            let ih = ((out_row * sh) as isize + self.offset[0]) as usize;
+            let dst_row = &mut dst[ih * w + first_col..(ih + 1) * w];
+            let src_row = &src[out_row * ow + col_lo..out_row * ow + col_hi];
+            if sw == 1 {
+                for (d, s) in dst_row.iter_mut().zip(src_row) {
+                    *d += s;
+                }
+            } else {
+                for (k, s) in src_row.iter().enumerate() {
+                    dst_row[k * sw] += s;
+                }
+            }
         }
     }
 }
@@ -637,47 +689,35 @@ fn gather(src: &[f32], dst: &mut [f32], stride: usize) {
 
 /// Folds `cols [C·KH·KW, count·OH·OW]` back onto `dx [count, C, H, W]`, adding up the
 /// contributions of overlapping patches (the adjoint of [`im2col`]); `dx`'s old contents are
-/// overwritten.
-fn col2im(cols: &[f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel: bool) {
-    let ([kh, kw], [sh, sw], [dh, dw]) = (g.kernel, g.stride, g.dilation);
-    let ([h, w], [_, ow]) = (g.input, g.out);
+/// overwritten, and `cols`' padding columns zeroed on the way ([`TapSpan::is_flat`]).
+fn col2im(cols: &mut [f32], g: &ConvGeometry, count: usize, dx: &mut [f32], parallel: bool) {
+    let [kh, kw] = g.kernel;
     let plane = g.out_plane();
     let row_len = count * plane;
+    let spans: Vec<TapSpan> = (0..kh * kw)
+        .map(|tap| TapSpan::of(g, [tap / kw, tap % kw]))
+        .collect();
+    if TapSpan::is_flat(g) {
+        for_each_slice(
+            &mut cols[..g.patch_len() * row_len],
+            row_len,
+            parallel,
+            |row, planes| {
+                for plane in planes.chunks_exact_mut(plane) {
+                    spans[row % (kh * kw)].zero_wrapped_columns(g, plane);
+                }
+            },
+        );
+    }
+    let cols = &*cols;
     for_each_slice(dx, g.in_plane(), parallel, |index, dst| {
         let (image, c) = (index / g.channels_in, index % g.channels_in);
         // Written before it is added to: a first read of freshly allocated zeros would map the
         // shared zero page and make the first add a copy-on-write fault.
         dst.fill(0.0);
-        for tap_h in 0..kh {
-            for tap_w in 0..kw {
-                let row = (c * kh + tap_h) * kw + tap_w;
-                let src = &cols[row * row_len + image * plane..][..plane];
-                let offset_w = (tap_w * dw) as isize - g.padding_begin[1] as isize;
-                let (lo, hi) = ConvGeometry::valid_range(offset_w, sw, w, ow);
-                if lo == hi {
-                    continue;
-                }
-                for (out_row, src_row) in src.chunks_exact(ow).enumerate() {
-                    let ih = (out_row * sh + tap_h * dh) as isize - g.padding_begin[0] as isize;
-                    if ih < 0 || ih >= h as isize {
-                        continue;
-                    }
-                    let dst_row = &mut dst[ih as usize * w..][..w];
-                    let start = ((lo * sw) as isize + offset_w) as usize;
-                    if sw == 1 {
-                        for (d, s) in dst_row[start..start + hi - lo]
-                            .iter_mut()
-                            .zip(&src_row[lo..hi])
-                        {
-                            *d += s;
-                        }
-                    } else {
-                        for (k, s) in src_row[lo..hi].iter().enumerate() {
-                            dst_row[start + k * sw] += s;
-                        }
-                    }
-                }
-            }
+        for (tap, span) in spans.iter().enumerate() {
+            let row = c * kh * kw + tap;
+            span.fold(g, &cols[row * row_len + image * plane..][..plane], dst);
         }
     });
 }
