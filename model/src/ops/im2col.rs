@@ -29,7 +29,7 @@ pub const COLS_BUDGET: usize = 1 << 22;
 
 /// Fewest elements worth splitting across threads: below this, handing work to rayon costs
 /// more than it saves (a batch-1 LeNet-5 convolution touches a few thousand).
-const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
+pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 
 /// Unfolded patches per chunk (in floats, 512 KiB) when each thread convolves its own group
 /// of images: small enough to stay in the thread's L2 cache between the unfolding and the

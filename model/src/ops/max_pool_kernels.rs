@@ -64,7 +64,7 @@ impl MaxPool2dForward for MaxPool2d {
 }
 
 #[cfg(feature = "flex")]
-use super::im2col::for_each_slice;
+use super::im2col::{PARALLEL_MIN_ELEMENTS, for_each_slice};
 
 #[cfg(feature = "flex")]
 /// Sizes of one pooling: input planes `[planes = N·C, H, W]`, output `[planes, OH, OW]`.
@@ -121,9 +121,9 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
     let ([h, w], [oh, ow]) = (g.input, g.out);
     let (in_plane, out_plane) = (h * w, oh * ow);
     assert_eq!(x.len(), g.planes * in_plane, "max_pool2d_forward: sizes");
-    // One (maximum, index) pair per output pixel, split into two vectors at the end.
-    let mut pairs = vec![(0.0f32, 0u32); g.planes * out_plane];
-    for_each_slice(&mut pairs, out_plane, true, |plane, pairs| {
+    let mut out = vec![0.0f32; g.planes * out_plane];
+    let mut indices = vec![0u32; g.planes * out_plane];
+    let pool_plane = |plane: usize, out: &mut [f32], indices: &mut [u32]| {
         let src = &x[plane * in_plane..][..in_plane];
         // The part of a window inside `0..size`: every window has one (padding ≤ kernel / 2).
         let clip = |start: usize, axis: usize, size: usize| {
@@ -131,36 +131,61 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
             let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
             (start.max(0) as usize, end)
         };
+        // Each output column's window, the same on every row.
+        let column_windows: Vec<(usize, usize)> =
+            (0..ow).map(|ox| clip(ox * g.stride[1], 1, w)).collect();
         let halves = g.kernel == [2, 2] && g.stride == [2, 2] && g.padding == [0, 0];
-        for (oy, pairs) in pairs.chunks_exact_mut(ow).enumerate() {
+        let rows = out.chunks_exact_mut(ow).zip(indices.chunks_exact_mut(ow));
+        for (oy, (out_row, index_row)) in rows.enumerate() {
+            let mut put = |ox: usize, (value, index): (f32, u32)| {
+                out_row[ox] = value;
+                index_row[ox] = index;
+            };
             if halves {
                 // 2x2 windows, stride 2 (LeNet's): a tree of three independent picks.
                 let top = &src[2 * oy * w..][..2 * ow];
                 let bottom = &src[(2 * oy + 1) * w..][..2 * ow];
-                for (ox, pair) in pairs.iter_mut().enumerate() {
+                for ox in 0..ow {
                     let at = |row: &[f32], dy: usize, dx: usize| {
                         (row[2 * ox + dx], ((2 * oy + dy) * w + 2 * ox + dx) as u32)
                     };
                     let upper = pick(at(top, 0, 0), at(top, 0, 1));
                     let lower = pick(at(bottom, 1, 0), at(bottom, 1, 1));
-                    *pair = pick(upper, lower);
+                    put(ox, pick(upper, lower));
                 }
                 continue;
             }
             let (y0, y1) = clip(oy * g.stride[0], 0, h);
-            for (ox, pair) in pairs.iter_mut().enumerate() {
-                let (x0, x1) = clip(ox * g.stride[1], 1, w);
-                let mut best = (src[y0 * w + x0], (y0 * w + x0) as u32);
-                for iy in y0..y1 {
-                    for (ix, &v) in src[iy * w + x0..iy * w + x1].iter().enumerate() {
-                        best = pick(best, (v, (iy * w + x0 + ix) as u32));
+            for (ox, &(x0, x1)) in column_windows.iter().enumerate() {
+                // The best of each window row, then of those: independent chains per row.
+                let row_best = |iy: usize| {
+                    let start = iy * w + x0;
+                    let row = &src[start..iy * w + x1];
+                    let mut best = (row[0], start as u32);
+                    for (k, &v) in row.iter().enumerate().skip(1) {
+                        best = pick(best, (v, (start + k) as u32));
                     }
-                }
-                *pair = best;
+                    best
+                };
+                put(
+                    ox,
+                    (y0 + 1..y1).fold(row_best(y0), |best, iy| pick(best, row_best(iy))),
+                );
             }
         }
-    });
-    let (out, indices) = pairs.into_iter().unzip();
+    };
+    if out.len() >= PARALLEL_MIN_ELEMENTS {
+        use rayon::prelude::*;
+        out.par_chunks_mut(out_plane)
+            .zip(indices.par_chunks_mut(out_plane))
+            .enumerate()
+            .for_each(|(plane, (out, indices))| pool_plane(plane, out, indices));
+    } else {
+        let planes = out.chunks_mut(out_plane).zip(indices.chunks_mut(out_plane));
+        for (plane, (out, indices)) in planes.enumerate() {
+            pool_plane(plane, out, indices);
+        }
+    }
     (out, indices)
 }
 
