@@ -13,6 +13,9 @@
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 
+#[cfg(feature = "flex")]
+use super::im2col::PARALLEL_MIN_ELEMENTS;
+
 /// [`BatchNorm::forward`] through our kernel where it applies: same output, same update of
 /// the running statistics.
 pub trait BatchNormForward {
@@ -54,6 +57,9 @@ impl BatchNormForward for BatchNorm {
 /// Training-mode batch norm on plain `f32` slices: `x [N, C, plane]` (plane = the product of
 /// the trailing dimensions), `gamma`, `beta` `[C]` → the output `[N, C, plane]`, the batch mean
 /// `[C]` and the biased batch variance `[C]`.
+///
+/// The statistics take one pass: the sums of `x − K` and `(x − K)²` with `K` the channel's
+/// first value (close enough to the mean that the difference of the two does not cancel).
 #[cfg(feature = "flex")]
 pub fn batch_norm_train_forward(
     x: &[f32],
@@ -63,26 +69,29 @@ pub fn batch_norm_train_forward(
     epsilon: f64,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let channels = gamma.len();
-    let (mean, variance) = channel_stats(x, channels, plane);
-    let mut out = vec![0.0f32; x.len()];
+    let count = (x.len() / channels.max(1)).max(1) as f64;
+    let first_values: Vec<f32> = (0..channels)
+        .map(|c| x.get(c * plane).copied().unwrap_or(0.0))
+        .collect();
+    let sums = channel_sums([x, x], [&first_values, &first_values], plane);
+    let (mean, variance): (Vec<f32>, Vec<f32>) = sums
+        .iter()
+        .zip(&first_values)
+        .map(|(&[sum, squares], &first)| {
+            let shifted_mean = sum / count;
+            let variance = (squares / count - shifted_mean * shifted_mean).max(0.0);
+            ((first as f64 + shifted_mean) as f32, variance as f32)
+        })
+        .unzip();
+    // out = x·scale + shift, per channel.
     let (scale, shift): (Vec<f32>, Vec<f32>) = (0..channels)
         .map(|c| {
             let scale = gamma[c] / (variance[c] as f64 + epsilon).sqrt() as f32;
             (scale, beta[c] - mean[c] * scale)
         })
         .unzip();
-    for_each_image(&mut out, channels * plane, |image, out| {
-        let x = &x[image * channels * plane..][..channels * plane];
-        for (c, (out, x)) in out
-            .chunks_exact_mut(plane)
-            .zip(x.chunks_exact(plane))
-            .enumerate()
-        {
-            for (o, v) in out.iter_mut().zip(x) {
-                *o = v * scale[c] + shift[c];
-            }
-        }
-    });
+    let zeros = vec![0.0f32; channels];
+    let out = per_channel_affine([x, x], [&scale, &zeros, &shift], plane);
     (out, mean, variance)
 }
 
@@ -97,142 +106,149 @@ pub fn batch_norm_train_backward(
     plane: usize,
     epsilon: f64,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    use rayon::prelude::*;
     let channels = gamma.len();
-    let count = (x.len() / channels.max(1)) as f64;
+    let count = (x.len() / channels.max(1)).max(1) as f64;
     // Per channel: Σ grad and Σ grad·(x − mean).
-    let sums: Vec<(f64, f64)> = (0..channels)
-        .into_par_iter()
-        .map(|c| {
-            let (mut sum_grad, mut sum_grad_centered) = (0.0f64, 0.0f64);
-            for (x, g) in
-                channel_planes(x, channels, plane, c).zip(channel_planes(grad, channels, plane, c))
-            {
-                sum_grad += sum(g) as f64;
-                sum_grad_centered += dot_centered(g, x, mean[c]) as f64;
-            }
-            (sum_grad, sum_grad_centered)
-        })
+    let zeros = vec![0.0f32; channels];
+    let sums = channel_sums([grad, x], [&zeros, mean], plane);
+    let inv_std: Vec<f64> = variance
+        .iter()
+        .map(|&v| 1.0 / (v as f64 + epsilon).sqrt())
         .collect();
     // dx = γ/σ · (g − Σg/M − x̂·Σg·x̂/M) with x̂ = (x − μ)/σ, as k_g·g + k_x·x + k_0.
-    let coefficients: Vec<[f32; 3]> = (0..channels)
-        .map(|c| {
-            let inv_std = 1.0 / (variance[c] as f64 + epsilon).sqrt();
-            let a = gamma[c] as f64 * inv_std;
-            let (sum_grad, sum_grad_centered) = sums[c];
-            let k_x = -a * inv_std * inv_std * sum_grad_centered / count;
-            let k_0 = -a * sum_grad / count - k_x * mean[c] as f64;
-            [a as f32, k_x as f32, k_0 as f32]
-        })
-        .collect();
-    let mut dx = vec![0.0f32; x.len()];
-    for_each_image(&mut dx, channels * plane, |image, dx| {
-        let at = image * channels * plane;
-        let (x, grad) = (
-            &x[at..][..channels * plane],
-            &grad[at..][..channels * plane],
-        );
-        for (c, ((dx, x), g)) in dx
-            .chunks_exact_mut(plane)
-            .zip(x.chunks_exact(plane))
-            .zip(grad.chunks_exact(plane))
-            .enumerate()
-        {
-            let [k_g, k_x, k_0] = coefficients[c];
-            for ((d, x), g) in dx.iter_mut().zip(x).zip(g) {
-                *d = k_g * g + k_x * x + k_0;
-            }
-        }
-    });
+    let mut coefficients = [
+        vec![0.0f32; channels],
+        vec![0.0; channels],
+        vec![0.0; channels],
+    ];
+    for c in 0..channels {
+        let a = gamma[c] as f64 * inv_std[c];
+        let [sum_grad, sum_grad_centered] = sums[c];
+        let k_x = -a * inv_std[c] * inv_std[c] * sum_grad_centered / count;
+        coefficients[0][c] = a as f32;
+        coefficients[1][c] = k_x as f32;
+        coefficients[2][c] = (-a * sum_grad / count - k_x * mean[c] as f64) as f32;
+    }
+    let [k_g, k_x, k_0] = &coefficients;
+    let dx = per_channel_affine([grad, x], [k_g, k_x, k_0], plane);
     let dgamma = (0..channels)
-        .map(|c| {
-            let inv_std = 1.0 / (variance[c] as f64 + epsilon).sqrt();
-            (sums[c].1 * inv_std) as f32
-        })
+        .map(|c| (sums[c][1] * inv_std[c]) as f32)
         .collect();
-    let dbeta = sums.iter().map(|&(sum_grad, _)| sum_grad as f32).collect();
+    let dbeta = sums.iter().map(|&[sum_grad, _]| sum_grad as f32).collect();
     (dx, dgamma, dbeta)
 }
 
-/// The planes of channel `c` in `data [N, C, plane]`, one per image.
+/// For each channel `c` of `a, b [N, C, plane]`: `[Σ (a − shift_a[c]), Σ (a − shift_a[c])·(b −
+/// shift_b[c])]`, in `f64` across planes, in parallel over blocks of channels. Planes of one
+/// value (1x1 maps) are summed across channels, which vectorizes.
 #[cfg(feature = "flex")]
-fn channel_planes(
-    data: &[f32],
-    channels: usize,
+fn channel_sums(
+    [a, b]: [&[f32]; 2],
+    [shift_a, shift_b]: [&[f32]; 2],
     plane: usize,
-    c: usize,
-) -> impl Iterator<Item = &[f32]> {
-    data.chunks_exact(channels * plane)
-        .map(move |image| &image[c * plane..][..plane])
+) -> Vec<[f64; 2]> {
+    let channels = shift_a.len();
+    let mut sums = vec![[0.0f64; 2]; channels];
+    if channels == 0 || plane == 0 {
+        return sums;
+    }
+    let image_len = channels * plane;
+    let block = channels.div_ceil(16);
+    let sum_block = |first: usize, sums: &mut [[f64; 2]]| {
+        let channel_range = first..first + sums.len();
+        let (shift_a, shift_b) = (
+            &shift_a[channel_range.clone()],
+            &shift_b[channel_range.clone()],
+        );
+        let values = channel_range.start * plane..channel_range.end * plane;
+        for (a, b) in a.chunks_exact(image_len).zip(b.chunks_exact(image_len)) {
+            let (a, b) = (&a[values.clone()], &b[values.clone()]);
+            if plane == 1 {
+                let terms = a.iter().zip(b).zip(shift_a.iter().zip(shift_b));
+                for (s, ((a, b), (sa, sb))) in sums.iter_mut().zip(terms) {
+                    let d = (a - sa) as f64;
+                    s[0] += d;
+                    s[1] += d * (b - sb) as f64;
+                }
+                continue;
+            }
+            let planes = a.chunks_exact(plane).zip(b.chunks_exact(plane));
+            for (k, (a, b)) in planes.enumerate() {
+                let [first, second] = plane_sums(a, b, shift_a[k], shift_b[k]);
+                sums[k][0] += first as f64;
+                sums[k][1] += second as f64;
+            }
+        }
+    };
+    if a.len() >= PARALLEL_MIN_ELEMENTS {
+        use rayon::prelude::*;
+        sums.par_chunks_mut(block)
+            .enumerate()
+            .for_each(|(index, sums)| sum_block(index * block, sums));
+    } else {
+        sum_block(0, &mut sums);
+    }
+    sums
 }
 
-/// Per-channel mean and biased variance of `x [N, C, plane]` (two passes, in parallel over
-/// the channels, summed in `f64` across planes).
+/// Lanes of [`plane_sums`]' partial sums (one AVX-256 register; ResNet's 4x4 maps fill two).
 #[cfg(feature = "flex")]
-fn channel_stats(x: &[f32], channels: usize, plane: usize) -> (Vec<f32>, Vec<f32>) {
-    use rayon::prelude::*;
-    let count = (x.len() / channels.max(1)).max(1) as f64;
-    (0..channels)
-        .into_par_iter()
-        .map(|c| {
-            let mean = channel_planes(x, channels, plane, c)
-                .map(|p| sum(p) as f64)
-                .sum::<f64>()
-                / count;
-            let mean = mean as f32;
-            let squares = channel_planes(x, channels, plane, c)
-                .map(|p| dot_centered(p, p, mean) as f64)
-                .sum::<f64>();
-            (mean, (squares / count) as f32)
-        })
-        .unzip()
-}
+const LANES: usize = 8;
 
-/// Lanes of the vectorized sums below (one AVX-512 register).
+/// `[Σ (a − sa), Σ (a − sa)·(b − sb)]` over one plane, in [`LANES`] independent partial sums
+/// over fixed-size chunks (so that it vectorizes), the tail in a plain loop.
 #[cfg(feature = "flex")]
-const LANES: usize = 16;
-
-/// `Σ values`, in [`LANES`] independent partial sums so that it vectorizes.
-#[cfg(feature = "flex")]
-fn sum(values: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let chunks = values.chunks_exact(LANES);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for chunk in chunks {
-        for (lane, v) in lanes.iter_mut().zip(chunk) {
-            *lane += v;
+fn plane_sums(a: &[f32], b: &[f32], sa: f32, sb: f32) -> [f32; 2] {
+    let (chunks_a, tail_a) = a.as_chunks::<LANES>();
+    let (chunks_b, tail_b) = b.as_chunks::<LANES>();
+    let (mut sums, mut products) = ([0.0f32; LANES], [0.0f32; LANES]);
+    for (chunk_a, chunk_b) in chunks_a.iter().zip(chunks_b) {
+        for lane in 0..LANES {
+            let d = chunk_a[lane] - sa;
+            sums[lane] += d;
+            products[lane] += d * (chunk_b[lane] - sb);
         }
     }
-    lanes.iter().sum::<f32>() + tail
-}
-
-/// `Σ a·(b − mean)` over equal-length slices, vectorized like [`sum`].
-#[cfg(feature = "flex")]
-fn dot_centered(a: &[f32], b: &[f32], mean: f32) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = chunks_a
-        .remainder()
-        .iter()
-        .zip(chunks_b.remainder())
-        .map(|(a, b)| a * (b - mean))
-        .sum();
-    for (chunk_a, chunk_b) in chunks_a.zip(chunks_b) {
-        for ((lane, a), b) in lanes.iter_mut().zip(chunk_a).zip(chunk_b) {
-            *lane += a * (b - mean);
-        }
+    let mut total = [sums.iter().sum::<f32>(), products.iter().sum::<f32>()];
+    for (a, b) in tail_a.iter().zip(tail_b) {
+        total[0] += a - sa;
+        total[1] += (a - sa) * (b - sb);
     }
-    lanes.iter().sum::<f32>() + tail
+    total
 }
 
-/// Runs `body(image, chunk)` over the `image_len`-long chunks of `out`, on rayon's threads.
+/// `k_a[c]·a + k_b[c]·b + k_0[c]` for every value of `a, b [N, C, plane]`, on rayon's threads
+/// one image at a time.
 #[cfg(feature = "flex")]
-fn for_each_image(
-    out: &mut [f32],
-    image_len: usize,
-    body: impl Fn(usize, &mut [f32]) + Send + Sync,
-) {
-    super::im2col::for_each_slice(out, image_len.max(1), true, body);
+fn per_channel_affine([a, b]: [&[f32]; 2], [k_a, k_b, k_0]: [&[f32]; 3], plane: usize) -> Vec<f32> {
+    let channels = k_a.len();
+    let mut out = vec![0.0f32; a.len()];
+    let image_len = (channels * plane).max(1);
+    super::im2col::for_each_slice(&mut out, image_len, true, |image, out| {
+        let (a, b) = (
+            &a[image * image_len..][..out.len()],
+            &b[image * image_len..][..out.len()],
+        );
+        if plane == 1 {
+            let coefficients = k_a.iter().zip(k_b).zip(k_0);
+            for ((o, (a, b)), ((k_a, k_b), k_0)) in
+                out.iter_mut().zip(a.iter().zip(b)).zip(coefficients)
+            {
+                *o = k_a * a + k_b * b + k_0;
+            }
+            return;
+        }
+        let planes = out
+            .chunks_exact_mut(plane)
+            .zip(a.chunks_exact(plane).zip(b.chunks_exact(plane)));
+        for (c, (out, (a, b))) in planes.enumerate() {
+            let (k_a, k_b, k_0) = (k_a[c], k_b[c], k_0[c]);
+            for (o, (a, b)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = k_a * a + k_b * b + k_0;
+            }
+        }
+    });
+    out
 }
 
 #[cfg(feature = "flex")]
