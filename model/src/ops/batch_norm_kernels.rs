@@ -163,21 +163,7 @@ fn channel_sums(
         let values = channel_range.start * plane..channel_range.end * plane;
         for (a, b) in a.chunks_exact(image_len).zip(b.chunks_exact(image_len)) {
             let (a, b) = (&a[values.clone()], &b[values.clone()]);
-            if plane == 1 {
-                let terms = a.iter().zip(b).zip(shift_a.iter().zip(shift_b));
-                for (s, ((a, b), (sa, sb))) in sums.iter_mut().zip(terms) {
-                    let d = (a - sa) as f64;
-                    s[0] += d;
-                    s[1] += d * (b - sb) as f64;
-                }
-                continue;
-            }
-            let planes = a.chunks_exact(plane).zip(b.chunks_exact(plane));
-            for (k, (a, b)) in planes.enumerate() {
-                let [first, second] = plane_sums(a, b, shift_a[k], shift_b[k]);
-                sums[k][0] += first as f64;
-                sums[k][1] += second as f64;
-            }
+            image_sums(sums, [a, b], [shift_a, shift_b], plane);
         }
     };
     if a.len() >= PARALLEL_MIN_ELEMENTS {
@@ -195,18 +181,25 @@ fn channel_sums(
 #[cfg(feature = "flex")]
 const LANES: usize = 8;
 
-/// `[Σ (a − sa), Σ (a − sa)·(b − sb)]` over one plane, in [`LANES`] independent partial sums
-/// over fixed-size chunks (so that it vectorizes), the tail in a plain loop.
 #[cfg(feature = "flex")]
+/// `[Σ (a − sa), Σ (a − sa)·(b − sb)]` over one plane, in [`LANES`] independent partial
+/// sums over fixed-size chunks, the tail in a plain loop; inlined into [`image_sums`]. The two
+/// sums are separate loops: fused, the compiler pairs each lane's two sums instead of
+/// vectorizing across lanes.
+#[inline(always)]
 fn plane_sums(a: &[f32], b: &[f32], sa: f32, sb: f32) -> [f32; 2] {
     let (chunks_a, tail_a) = a.as_chunks::<LANES>();
     let (chunks_b, tail_b) = b.as_chunks::<LANES>();
-    let (mut sums, mut products) = ([0.0f32; LANES], [0.0f32; LANES]);
+    let mut sums = [0.0f32; LANES];
+    for chunk_a in chunks_a {
+        for lane in 0..LANES {
+            sums[lane] += chunk_a[lane] - sa;
+        }
+    }
+    let mut products = [0.0f32; LANES];
     for (chunk_a, chunk_b) in chunks_a.iter().zip(chunks_b) {
         for lane in 0..LANES {
-            let d = chunk_a[lane] - sa;
-            sums[lane] += d;
-            products[lane] += d * (chunk_b[lane] - sb);
+            products[lane] += (chunk_a[lane] - sa) * (chunk_b[lane] - sb);
         }
     }
     let mut total = [sums.iter().sum::<f32>(), products.iter().sum::<f32>()];
@@ -225,30 +218,66 @@ fn per_channel_affine([a, b]: [&[f32]; 2], [k_a, k_b, k_0]: [&[f32]; 3], plane: 
     let mut out = vec![0.0f32; a.len()];
     let image_len = (channels * plane).max(1);
     super::im2col::for_each_slice(&mut out, image_len, true, |image, out| {
-        let (a, b) = (
-            &a[image * image_len..][..out.len()],
-            &b[image * image_len..][..out.len()],
-        );
+        let at = image * image_len;
+        let (a, b) = (&a[at..][..out.len()], &b[at..][..out.len()]);
+        affine_image(out, a, b, k_a, k_b, k_0, plane);
+    });
+    out
+}
+
+#[cfg(feature = "flex")]
+crate::multiversion! {
+    /// `out = k_a[c]·a + k_b[c]·b + k_0[c]` over one image's values `[C, plane]`.
+    fn affine_image(
+        out: &mut [f32],
+        a: &[f32],
+        b: &[f32],
+        k_a: &[f32],
+        k_b: &[f32],
+        k_0: &[f32],
+        plane: usize,
+    ) {
         if plane == 1 {
             let coefficients = k_a.iter().zip(k_b).zip(k_0);
-            for ((o, (a, b)), ((k_a, k_b), k_0)) in
-                out.iter_mut().zip(a.iter().zip(b)).zip(coefficients)
-            {
+            let values = out.iter_mut().zip(a.iter().zip(b));
+            for ((o, (a, b)), ((k_a, k_b), k_0)) in values.zip(coefficients) {
                 *o = k_a * a + k_b * b + k_0;
             }
             return;
         }
-        let planes = out
-            .chunks_exact_mut(plane)
-            .zip(a.chunks_exact(plane).zip(b.chunks_exact(plane)));
-        for (c, (out, (a, b))) in planes.enumerate() {
+        let inputs = a.chunks_exact(plane).zip(b.chunks_exact(plane));
+        for (c, (out, (a, b))) in out.chunks_exact_mut(plane).zip(inputs).enumerate() {
             let (k_a, k_b, k_0) = (k_a[c], k_b[c], k_0[c]);
             for (o, (a, b)) in out.iter_mut().zip(a.iter().zip(b)) {
                 *o = k_a * a + k_b * b + k_0;
             }
         }
-    });
-    out
+    }
+}
+
+#[cfg(feature = "flex")]
+crate::multiversion! {
+    /// [`channel_sums`] of one image's block of channels `a, b [C', plane]`: `sums[c] += [Σ
+    /// (a − sa[c]), Σ (a − sa[c])·(b − sb[c])]`. Planes of one value (1x1 maps) are summed across
+    /// the channels, which vectorizes.
+    fn image_sums(sums: &mut [[f64; 2]], values: [&[f32]; 2], shifts: [&[f32]; 2], plane: usize) {
+        let ([a, b], [sa, sb]) = (values, shifts);
+        if plane == 1 {
+            let terms = a.iter().zip(b).zip(sa.iter().zip(sb));
+            for (s, ((a, b), (sa, sb))) in sums.iter_mut().zip(terms) {
+                let d = (a - sa) as f64;
+                s[0] += d;
+                s[1] += d * (b - sb) as f64;
+            }
+            return;
+        }
+        let planes = a.chunks_exact(plane).zip(b.chunks_exact(plane));
+        for (k, (a, b)) in planes.enumerate() {
+            let [first, second] = plane_sums(a, b, sa[k], sb[k]);
+            sums[k][0] += first as f64;
+            sums[k][1] += second as f64;
+        }
+    }
 }
 
 #[cfg(feature = "flex")]

@@ -641,9 +641,7 @@ impl TapSpan {
             let shift = self.offset[0] * w as isize + self.offset[1];
             let (start, end) = (row_lo * ow + col_lo, (row_hi - 1) * ow + col_hi);
             let to = (start as isize + shift) as usize;
-            for (d, s) in dst[to..to + end - start].iter_mut().zip(&src[start..end]) {
-                *d += s;
-            }
+            add_assign(&mut dst[to..to + end - start], &src[start..end]);
             return;
         }
         let first_col = ((col_lo * sw) as isize + self.offset[1]) as usize;
@@ -652,9 +650,7 @@ impl TapSpan {
             let dst_row = &mut dst[ih * w + first_col..(ih + 1) * w];
             let src_row = &src[out_row * ow + col_lo..out_row * ow + col_hi];
             if sw == 1 {
-                for (d, s) in dst_row.iter_mut().zip(src_row) {
-                    *d += s;
-                }
+                add_assign(&mut dst_row[..src_row.len()], src_row);
             } else {
                 for (k, s) in src_row.iter().enumerate() {
                     dst_row[k * sw] += s;
@@ -664,25 +660,36 @@ impl TapSpan {
     }
 }
 
-/// `dst[k] = src[k·stride]` for every `k` (`src` holds at least `(len − 1)·stride + 1`
-/// values), written so that strides 1 and 2 vectorize.
-fn gather(src: &[f32], dst: &mut [f32], stride: usize) {
-    match stride {
-        1 => dst.copy_from_slice(&src[..dst.len()]),
-        2 => {
-            // Whole pairs first; the last value may lack its partner at the end of `src`.
-            let pairs = (src.len() / 2).min(dst.len());
-            for (d, pair) in dst[..pairs].iter_mut().zip(src.chunks_exact(2)) {
-                *d = pair[0];
+crate::multiversion! {
+    /// `dst[k] = src[k·stride]` for every `k` (`src` holds at least `(len − 1)·stride + 1`
+    /// values), written so that strides 1 and 2 vectorize.
+    fn gather(src: &[f32], dst: &mut [f32], stride: usize) {
+        match stride {
+            1 => dst.copy_from_slice(&src[..dst.len()]),
+            2 => {
+                // Whole pairs first; the last value may lack its partner at the end of `src`.
+                let pairs = (src.len() / 2).min(dst.len());
+                for (d, pair) in dst[..pairs].iter_mut().zip(src.chunks_exact(2)) {
+                    *d = pair[0];
+                }
+                if pairs < dst.len() {
+                    dst[pairs] = src[2 * pairs];
+                }
             }
-            if pairs < dst.len() {
-                dst[pairs] = src[2 * pairs];
+            _ => {
+                for (k, d) in dst.iter_mut().enumerate() {
+                    *d = src[k * stride];
+                }
             }
         }
-        _ => {
-            for (k, d) in dst.iter_mut().enumerate() {
-                *d = src[k * stride];
-            }
+    }
+}
+
+crate::multiversion! {
+    /// `dst[k] += src[k]` for every `k` of the equal-length slices.
+    fn add_assign(dst: &mut [f32], src: &[f32]) {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += s;
         }
     }
 }

@@ -17,6 +17,9 @@ mod gemm;
 pub mod im2col;
 pub mod max_pool_kernels;
 pub mod pool2d;
+#[cfg(feature = "flex")]
+#[macro_use]
+mod simd;
 pub mod threads;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};
