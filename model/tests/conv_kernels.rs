@@ -295,3 +295,28 @@ fn batch_norm_training_matches_burn() {
     // Far from zero: the variance must not cancel.
     check([8, 4, 6, 6], 500.0, &device);
 }
+
+#[test]
+fn batch_norm_evaluation_matches_burn() {
+    use burn::module::{Param, RunningState};
+    use burn::nn::{BatchNorm, BatchNormConfig};
+    use model::ops::batch_norm_kernels::BatchNormForward;
+    let device = Device::flex();
+    for shape in [[6, 5, 4, 3], [9, 7, 1, 1]] {
+        let channels = shape[1];
+        let positive = Distribution::Uniform(0.5, 2.0);
+        let mut bn: BatchNorm = BatchNormConfig::new(channels).init(&device);
+        bn.gamma = Param::from_tensor(Tensor::random([channels], positive, &device));
+        bn.beta = Param::from_tensor(Tensor::random([channels], Distribution::Default, &device));
+        bn.running_mean =
+            RunningState::new(Tensor::random([channels], Distribution::Default, &device));
+        bn.running_var = RunningState::new(Tensor::random([channels], positive, &device));
+        let x = Tensor::<4>::random(shape, Distribution::Normal(0.0, 2.0), &device);
+        let ours = bn.forward_fast(x.clone());
+        assert_close(
+            &format!("evaluation batch norm {shape:?}"),
+            ours,
+            bn.forward(x),
+        );
+    }
+}

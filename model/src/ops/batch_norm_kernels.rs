@@ -50,6 +50,20 @@ impl BatchNormForward for BatchNorm {
                 .update(blend(self.running_var.value_sync(), variance));
             return output;
         }
+        #[cfg(feature = "flex")]
+        if D >= 2
+            && !x.device().is_autodiff()
+            && super::conv_kernels::takes_flex_path(&x)
+            && x.dims()[1] == self.gamma.dims()[0]
+        {
+            // Evaluation: x·scale + shift per channel, one pass, from the running statistics.
+            let device = x.device();
+            let mean = self.running_mean.value().to_device(&device);
+            let variance = self.running_var.value().to_device(&device);
+            let scale = self.gamma.val() / variance.add_scalar(self.epsilon).sqrt();
+            let shift = self.beta.val() - mean * scale.clone();
+            return flex::batch_norm_affine(x, scale, shift);
+        }
         self.forward(x)
     }
 }
@@ -315,6 +329,49 @@ mod flex {
             Tensor::from_dispatch(mean),
             Tensor::from_dispatch(variance),
         )
+    }
+
+    /// `x [N, C, ...]·scale[c] + shift[c]` through [`AffineKernels::per_channel_affine_fast`].
+    pub(super) fn batch_norm_affine<const D: usize>(
+        x: Tensor<D>,
+        scale: Tensor<1>,
+        shift: Tensor<1>,
+    ) -> Tensor<D> {
+        Tensor::from_dispatch(<Dispatch as AffineKernels>::per_channel_affine_fast(
+            x.into_dispatch(),
+            scale.into_dispatch(),
+            shift.into_dispatch(),
+        ))
+    }
+
+    /// Evaluation-mode batch norm as one per-channel affine map (flex only: never recorded
+    /// for autodiff).
+    #[backend_extension(Flex)]
+    pub trait AffineKernels: Backend {
+        /// `x [N, C, ...]`, `scale`, `shift` `[C]` → `x·scale[c] + shift[c]`.
+        fn per_channel_affine_fast(
+            x: FloatTensor<Self>,
+            scale: FloatTensor<Self>,
+            shift: FloatTensor<Self>,
+        ) -> FloatTensor<Self>;
+    }
+
+    impl AffineKernels for Flex {
+        fn per_channel_affine_fast(
+            x: FlexTensor,
+            scale: FlexTensor,
+            shift: FlexTensor,
+        ) -> FlexTensor {
+            let shape = x.shape();
+            let [x, scale, shift] = [&x, &scale, &shift].map(values);
+            let zeros = vec![0.0f32; scale.shape().num_elements()];
+            let out = super::per_channel_affine(
+                [slice(&x), slice(&x)],
+                [slice(&scale), &zeros, slice(&shift)],
+                plane(&x),
+            );
+            tensor(out, shape)
+        }
     }
 
     /// Training-mode batch norm through our kernels (backend extension, flex and its autodiff).
