@@ -18,7 +18,7 @@
 //! batch of [`DENSE_MIN_BATCH`] or more images pays back.
 
 use super::gemm::gemm;
-use super::im2col::{ConvGeometry, ConvGrads, for_each_slice};
+use super::im2col::{ConvGeometry, ConvGrads, for_each_slice, with_scratch};
 
 /// Fewest images for which the dense form is used: below it, building `D` costs more than the
 /// zero taps it saves (batch-1 inference stays on im2col).
@@ -83,24 +83,57 @@ fn links(g: &ConvGeometry) -> Vec<Link> {
 /// its transpose `Dᵀ [C·H·W, Co·OH·OW]` when `transposed`: each product reads `D` row-major,
 /// the layout in which the GEMM crate is fastest with a row-major destination (2.5x faster
 /// than a column-major `D` for 128x1024x1024).
-fn dense_matrix(weight: &[f32], g: &ConvGeometry, links: &[Link], transposed: bool) -> Vec<f32> {
+///
+/// Built in a per-thread scratch buffer (no fresh pages to fault in on every call), zeroed
+/// first only where some (output, input) pixel pair has no tap; `f` gets it.
+fn with_dense_matrix<R>(
+    weight: &[f32],
+    g: &ConvGeometry,
+    links: &[Link],
+    transposed: bool,
+    f: impl FnOnce(&[f32]) -> R,
+) -> R {
+    let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
+    with_scratch([rows * cols, 0], |dense, _| {
+        if links.len() < g.out_plane() * g.in_plane() {
+            dense.fill(0.0);
+        }
+        fill_dense_matrix(weight, g, links, transposed, dense);
+        f(dense)
+    })
+}
+
+/// Writes every tap's weight into `dense` (`D`, or `Dᵀ` when `transposed`).
+fn fill_dense_matrix(
+    weight: &[f32],
+    g: &ConvGeometry,
+    links: &[Link],
+    transposed: bool,
+    dense: &mut [f32],
+) {
     let (channels, taps, in_plane) = (g.channels_in, g.kernel[0] * g.kernel[1], g.in_plane());
     let (rows, cols) = (g.channels_out * g.out_plane(), channels * in_plane);
-    let mut dense = vec![0.0f32; rows * cols];
     if transposed {
-        // One block of input-channel rows `[H·W, Co·OH·OW]` per task.
-        for_each_slice(&mut dense, in_plane * rows, true, |c, block| {
-            for link in links {
-                let row = &mut block[link.input * rows..][..rows];
-                for co in 0..g.channels_out {
-                    row[co * g.out_plane() + link.out] =
-                        weight[(co * channels + c) * taps + link.tap];
+        // Blocks of input channels, each `[block·H·W, Co·OH·OW]` rows: every output channel's
+        // weights for the block are read contiguously, and each row of the block is written
+        // left to right as the output channels advance.
+        let block = channels.min(16);
+        for_each_slice(dense, block * in_plane * rows, true, |index, dense| {
+            let first = index * block;
+            let count = dense.len() / (in_plane * rows);
+            for co in 0..g.channels_out {
+                let w = &weight[(co * channels + first) * taps..][..count * taps];
+                for (c, w) in w.chunks_exact(taps).enumerate() {
+                    let rows_of_c = &mut dense[c * in_plane * rows..][..in_plane * rows];
+                    for link in links {
+                        rows_of_c[link.input * rows + co * g.out_plane() + link.out] = w[link.tap];
+                    }
                 }
             }
         });
     } else {
         // One block of output-channel rows `[OH·OW, C·H·W]` per task.
-        for_each_slice(&mut dense, g.out_plane() * cols, true, |co, block| {
+        for_each_slice(dense, g.out_plane() * cols, true, |co, block| {
             let w = &weight[co * channels * taps..][..channels * taps];
             for link in links {
                 let row = &mut block[link.out * cols..][..cols];
@@ -110,7 +143,6 @@ fn dense_matrix(weight: &[f32], g: &ConvGeometry, links: &[Link], transposed: bo
             }
         });
     }
-    dense
 }
 
 /// Forward convolution: `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` →
@@ -128,17 +160,18 @@ pub fn conv2d_forward_dense(
         "conv2d_forward_dense: sizes"
     );
     let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
-    let dense_t = dense_matrix(weight, g, &links(g), true);
     let mut out = vec![0.0f32; out_len];
-    // out[N, rows] = x[N, cols] × Dᵀ
-    gemm(
-        [g.batch, rows, cols],
-        (&mut out, rows, 1),
-        false,
-        (x, cols, 1),
-        (&dense_t, rows, 1),
-        true,
-    );
+    with_dense_matrix(weight, g, &links(g), true, |dense_t| {
+        // out[N, rows] = x[N, cols] × Dᵀ
+        gemm(
+            [g.batch, rows, cols],
+            (&mut out, rows, 1),
+            false,
+            (x, cols, 1),
+            (dense_t, rows, 1),
+            true,
+        );
+    });
     if let Some(bias) = bias {
         for_each_slice(&mut out, g.out_plane(), true, |index, plane| {
             let b = bias[index % g.channels_out];
@@ -168,43 +201,47 @@ pub fn conv2d_backward_dense(
     let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
     let links = links(g);
     let dx = want_x.then(|| {
-        let dense = dense_matrix(weight, g, &links, false);
         let mut dx = vec![0.0f32; x_len];
-        // dx[N, cols] = G[N, rows] × D
-        gemm(
-            [g.batch, cols, rows],
-            (&mut dx, cols, 1),
-            false,
-            (grad, rows, 1),
-            (&dense, cols, 1),
-            true,
-        );
+        with_dense_matrix(weight, g, &links, false, |dense| {
+            // dx[N, cols] = G[N, rows] × D
+            gemm(
+                [g.batch, cols, rows],
+                (&mut dx, cols, 1),
+                false,
+                (grad, rows, 1),
+                (dense, cols, 1),
+                true,
+            );
+        });
         dx
     });
     let weight_grad = want_w.then(|| {
-        let mut dense_grad = vec![0.0f32; rows * cols];
-        // dD[rows, cols] = G[N, rows]ᵀ × x[N, cols]
-        gemm(
-            [rows, cols, g.batch],
-            (&mut dense_grad, cols, 1),
-            false,
-            (grad, 1, rows),
-            (x, cols, 1),
-            true,
-        );
         let (channels, taps, in_plane) = (g.channels_in, g.kernel[0] * g.kernel[1], g.in_plane());
         let mut dw = vec![0.0f32; w_len];
-        for_each_slice(&mut dw, channels * taps, true, |co, dw| {
-            // Written before it is added to: a first read of freshly allocated zeros would map
-            // the shared zero page and make the first add a copy-on-write fault.
-            dw.fill(0.0);
-            let block = &dense_grad[co * g.out_plane() * cols..][..g.out_plane() * cols];
-            for link in &links {
-                let row = &block[link.out * cols..][..cols];
-                for c in 0..channels {
-                    dw[c * taps + link.tap] += row[c * in_plane + link.input];
+        // dD in a per-thread scratch buffer, like D.
+        with_scratch([rows * cols, 0], |dense_grad, _| {
+            // dD[rows, cols] = G[N, rows]ᵀ × x[N, cols]
+            gemm(
+                [rows, cols, g.batch],
+                (dense_grad, cols, 1),
+                false,
+                (grad, 1, rows),
+                (x, cols, 1),
+                true,
+            );
+            let dense_grad = &*dense_grad;
+            for_each_slice(&mut dw, channels * taps, true, |co, dw| {
+                // Written before it is added to: a first read of freshly allocated zeros would
+                // map the shared zero page and make the first add a copy-on-write fault.
+                dw.fill(0.0);
+                let block = &dense_grad[co * g.out_plane() * cols..][..g.out_plane() * cols];
+                for link in &links {
+                    let row = &block[link.out * cols..][..cols];
+                    for c in 0..channels {
+                        dw[c * taps + link.tap] += row[c * in_plane + link.input];
+                    }
                 }
-            }
+            });
         });
         dw
     });

@@ -501,7 +501,7 @@ pub(crate) fn for_each_slice<T: Send>(
 /// Runs `f` on two scratch buffers of the given lengths, kept per thread between calls so
 /// that the unfolded patches are neither reallocated nor zeroed on every convolution. Their
 /// contents are stale: every caller overwrites what it reads.
-fn with_scratch<R>(lens: [usize; 2], f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+pub(crate) fn with_scratch<R>(lens: [usize; 2], f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
     thread_local! {
         static SCRATCH: RefCell<[Vec<f32>; 2]> = RefCell::default();
     }
