@@ -212,6 +212,9 @@ pub fn max_pool2d_backward(grad: &[f32], indices: &[u32], g: &PoolGeometry) -> V
     assert_eq!(indices.len(), grad.len(), "max_pool2d_backward: indices");
     let mut dx = vec![0.0f32; g.planes * in_plane];
     for_each_slice(&mut dx, in_plane, true, |plane, dx| {
+        // Written before it is added to: a first read of freshly allocated zeros would map the
+        // shared zero page and make the first add a copy-on-write fault.
+        dx.fill(0.0);
         let range = plane * out_plane..(plane + 1) * out_plane;
         for (&index, &value) in indices[range.clone()].iter().zip(&grad[range]) {
             dx[index as usize] += value;
