@@ -604,7 +604,12 @@ impl TapSpan {
             let dst_row = &mut dst[out_row * ow..][..ow];
             dst_row[..col_lo].fill(0.0);
             dst_row[col_hi..].fill(0.0);
-            gather(src_row, &mut dst_row[col_lo..col_hi], sw);
+            let dst_row = &mut dst_row[col_lo..col_hi];
+            if sw == 1 {
+                dst_row.copy_from_slice(&src_row[..dst_row.len()]);
+            } else {
+                gather(src_row, dst_row, sw);
+            }
         }
     }
 
