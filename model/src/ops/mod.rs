@@ -3,6 +3,7 @@
 //! convolution, padding and stride, pooling, batch normalization, and the arithmetic of
 //! output sizes and parameter counts. Each is checked in the tests against burn's own layer.
 
+pub mod allocator;
 pub mod arithmetic;
 pub mod batch_norm;
 pub mod batch_norm_kernels;
