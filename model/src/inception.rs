@@ -8,8 +8,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 
-use crate::layers::{Activation, conv};
-use crate::ops::batch_norm_kernels::BatchNormForward;
+use crate::layers::{batch_norm_relu, conv};
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::Trace;
@@ -42,8 +41,7 @@ impl BasicConv2d {
     /// Conv, batch norm, ReLU; recorded as `conv`, `bn`, `relu` under the current scope.
     pub fn forward(&self, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
         let x = t.record("conv", "Conv2d", self.conv.forward_fast(x));
-        let x = t.record("bn", "BatchNorm", self.bn.forward_fast(x));
-        Activation::Relu.traced("relu", x, t)
+        batch_norm_relu(&self.bn, x, ("bn", "relu"), t)
     }
 }
 

@@ -2,12 +2,14 @@
 //! conv builder with PyTorch's symmetric padding.
 
 use crate::ops::max_pool_kernels::max_pool2d;
+use burn::nn::BatchNorm;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::AvgPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::activation;
 
+use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::trace::Trace;
 
 /// Element-wise non-linearity: ReLU (modern), tanh (LeCun 1998), sigmoid (d2l's LeNet).
@@ -45,6 +47,19 @@ impl Activation {
         };
         trace.record(name, kind, self.apply(x))
     }
+}
+
+/// Batch norm then ReLU, recorded as two layers (`bn_name`, a `BatchNorm`, and `relu_name`, a
+/// `ReLU`) but computed in one pass where our kernels apply
+/// ([`BatchNormForward::forward_relu_fast`]): `x [N, C, ...]` → `[N, C, ...]`.
+pub fn batch_norm_relu<const D: usize>(
+    bn: &BatchNorm,
+    x: Tensor<D>,
+    (bn_name, relu_name): (impl std::fmt::Display, impl std::fmt::Display),
+    trace: &mut Trace,
+) -> Tensor<D> {
+    let y = trace.record(bn_name, "BatchNorm", bn.forward_relu_fast(x));
+    trace.record(relu_name, "ReLU", y)
 }
 
 /// Sub-sampling layer of the LeNet family: max-pool (modern) or average-pool (LeCun's S2/S4).

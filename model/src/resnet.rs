@@ -10,8 +10,7 @@ use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxP
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 
-use crate::layers::{Activation, conv, flatten};
-use crate::ops::batch_norm_kernels::BatchNormForward;
+use crate::layers::{batch_norm_relu, conv, flatten};
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
@@ -171,8 +170,7 @@ impl ResNet {
 impl TracedForward for ResNet {
     fn forward_traced(&self, images: Tensor<4>, t: &mut Trace) -> Tensor<2> {
         let x = t.record("conv1", "Conv2d", self.conv1.forward_fast(images));
-        let x = t.record("bn1", "BatchNorm", self.bn1.forward_fast(x));
-        let mut x = Activation::Relu.traced("relu", x, t);
+        let mut x = batch_norm_relu(&self.bn1, x, ("bn1", "relu"), t);
         if let Some(pool) = &self.maxpool {
             x = t.record("maxpool", "MaxPool2d", pool.forward_fast(x));
         }

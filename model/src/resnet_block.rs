@@ -8,7 +8,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 
-use crate::layers::{Activation, conv};
+use crate::layers::{Activation, batch_norm_relu, conv};
 use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::Trace;
@@ -165,28 +165,16 @@ impl ResidualBlock {
         let (residual, identity) = match self {
             ResidualBlock::Basic(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
-                let y = relu.traced(
-                    "relu1",
-                    t.record("bn1", "BatchNorm", b.bn1.forward_fast(y)),
-                    t,
-                );
+                let y = batch_norm_relu(&b.bn1, y, ("bn1", "relu1"), t);
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
                 let y = t.record("bn2", "BatchNorm", b.bn2.forward_fast(y));
                 (y, shortcut(&b.downsample, x, t))
             }
             ResidualBlock::Bottleneck(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
-                let y = relu.traced(
-                    "relu1",
-                    t.record("bn1", "BatchNorm", b.bn1.forward_fast(y)),
-                    t,
-                );
+                let y = batch_norm_relu(&b.bn1, y, ("bn1", "relu1"), t);
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
-                let y = relu.traced(
-                    "relu2",
-                    t.record("bn2", "BatchNorm", b.bn2.forward_fast(y)),
-                    t,
-                );
+                let y = batch_norm_relu(&b.bn2, y, ("bn2", "relu2"), t);
                 let y = t.record("conv3", "Conv2d", b.conv3.forward_fast(y));
                 let y = t.record("bn3", "BatchNorm", b.bn3.forward_fast(y));
                 (y, shortcut(&b.downsample, x, t))

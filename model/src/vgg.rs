@@ -10,8 +10,7 @@ use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxP
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
 
-use crate::layers::{Activation, conv, flatten};
-use crate::ops::batch_norm_kernels::BatchNormForward;
+use crate::layers::{Activation, batch_norm_relu, conv, flatten};
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
 
@@ -159,14 +158,13 @@ impl TracedForward for Vgg {
                     "Conv2d",
                     self.convs[index].forward_fast(x),
                 );
-                if let Some(norm) = self.norms.get(index) {
-                    x = t.record(
-                        format_args!("norms.{index}"),
-                        "BatchNorm",
-                        norm.forward_fast(x),
-                    );
-                }
-                x = relu.traced(format_args!("relu.{index}"), x, t);
+                x = match self.norms.get(index) {
+                    Some(norm) => {
+                        let names = (format_args!("norms.{index}"), format_args!("relu.{index}"));
+                        batch_norm_relu(norm, x, names, t)
+                    }
+                    None => relu.traced(format_args!("relu.{index}"), x, t),
+                };
                 index += 1;
             }
             x = t.record(

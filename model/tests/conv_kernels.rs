@@ -243,8 +243,9 @@ fn batch_norm_training_matches_burn() {
     use burn::nn::{BatchNorm, BatchNormConfig};
     use model::ops::batch_norm_kernels::BatchNormForward;
     let device = Device::flex().autodiff();
-    // 4-D maps, 1x1 maps (ResNet's last stage), a 3-D sequence batch, values far from zero.
-    fn check<const D: usize>(shape: [usize; D], mean: f64, device: &Device) {
+    // 4-D maps, 1x1 maps (ResNet's last stage), a 3-D sequence batch, values far from zero;
+    // each plain and with the ReLU folded in (`forward_relu_fast` against `relu(forward)`).
+    fn check<const D: usize>(shape: [usize; D], mean: f64, relu: bool, device: &Device) {
         let channels = shape[1];
         let x_data =
             Tensor::<D>::random(shape, Distribution::Normal(mean, 2.0), device).into_data();
@@ -260,13 +261,14 @@ fn batch_norm_training_matches_burn() {
         let (ours, burns) = (layer(), layer());
         // Two steps, so that the running statistics are blended twice.
         for step in 0..2 {
-            let what = |name: &str| format!("batch norm {shape:?} step {step} {name}");
+            let what = |name: &str| format!("batch norm {shape:?} relu {relu} step {step} {name}");
             let run = |bn: &BatchNorm, fast: bool| {
                 let x = Tensor::<D>::from_data(x_data.clone(), device).require_grad();
-                let y = if fast {
-                    bn.forward_fast(x.clone())
-                } else {
-                    bn.forward(x.clone())
+                let y = match (fast, relu) {
+                    (true, false) => bn.forward_fast(x.clone()),
+                    (true, true) => bn.forward_relu_fast(x.clone()),
+                    (false, false) => bn.forward(x.clone()),
+                    (false, true) => burn::tensor::activation::relu(bn.forward(x.clone())),
                 };
                 let grads = (y.clone() * probe.clone()).sum().backward();
                 let grad = |t: Tensor<1>| t.grad(&grads).expect("parameter gradient");
@@ -289,11 +291,13 @@ fn batch_norm_training_matches_burn() {
             assert_close(&what("running var"), var(&ours), var(&burns));
         }
     }
-    check([8, 6, 5, 4], 0.5, &device);
-    check([16, 12, 1, 1], 0.5, &device);
-    check([4, 3, 7], 0.5, &device);
-    // Far from zero: the variance must not cancel.
-    check([8, 4, 6, 6], 500.0, &device);
+    for relu in [false, true] {
+        check([8, 6, 5, 4], 0.5, relu, &device);
+        check([16, 12, 1, 1], 0.5, relu, &device);
+        check([4, 3, 7], 0.5, relu, &device);
+        // Far from zero: the variance must not cancel.
+        check([8, 4, 6, 6], 500.0, relu, &device);
+    }
 }
 
 #[test]
@@ -313,10 +317,14 @@ fn batch_norm_evaluation_matches_burn() {
         bn.running_var = RunningState::new(Tensor::random([channels], positive, &device));
         let x = Tensor::<4>::random(shape, Distribution::Normal(0.0, 2.0), &device);
         let ours = bn.forward_fast(x.clone());
+        let reference = bn.forward(x.clone());
+        assert_close(&format!("evaluation batch norm {shape:?}"), ours, reference);
+        let ours = bn.forward_relu_fast(x.clone());
+        let reference = burn::tensor::activation::relu(bn.forward(x));
         assert_close(
-            &format!("evaluation batch norm {shape:?}"),
+            &format!("evaluation batch norm + ReLU {shape:?}"),
             ours,
-            bn.forward(x),
+            reference,
         );
     }
 }

@@ -21,56 +21,74 @@ use super::im2col::PARALLEL_MIN_ELEMENTS;
 pub trait BatchNormForward {
     /// `x [N, C, ...]` → `[N, C, ...]`.
     fn forward_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
+
+    /// `relu(forward(x))` in one pass (the ReLU folded into the batch norm's output and its
+    /// gradient into the batch norm's backward): `x [N, C, ...]` → `[N, C, ...]`.
+    fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
 }
 
 impl BatchNormForward for BatchNorm {
     fn forward_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        #[cfg(feature = "flex")]
-        if D >= 2
-            && x.device().is_autodiff()
-            && self.training.is_enabled()
-            && super::conv_kernels::takes_flex_path(&x)
-            && x.dims()[1] == self.gamma.dims()[0]
-        {
-            let (output, mean, variance) =
-                flex::batch_norm_train(x, self.gamma.val(), self.beta.val(), self.epsilon);
-            // As burn's `BatchNorm::forward_train`: running = (1 − m)·running + m·batch, with
-            // the batch's biased variance.
-            let device = output.device();
-            let blend = |running: Tensor<1>, batch: Tensor<1>| {
-                running
-                    .to_device(&device)
-                    .mul_scalar(1.0 - self.momentum)
-                    .add(batch.detach().mul_scalar(self.momentum))
-                    .detach()
-            };
-            self.running_mean
-                .update(blend(self.running_mean.value_sync(), mean));
-            self.running_var
-                .update(blend(self.running_var.value_sync(), variance));
-            return output;
-        }
-        #[cfg(feature = "flex")]
-        if D >= 2
-            && !x.device().is_autodiff()
-            && super::conv_kernels::takes_flex_path(&x)
-            && x.dims()[1] == self.gamma.dims()[0]
-        {
-            // Evaluation: x·scale + shift per channel, one pass, from the running statistics.
-            let device = x.device();
-            let mean = self.running_mean.value().to_device(&device);
-            let variance = self.running_var.value().to_device(&device);
-            let scale = self.gamma.val() / variance.add_scalar(self.epsilon).sqrt();
-            let shift = self.beta.val() - mean * scale.clone();
-            return flex::batch_norm_affine(x, scale, shift);
-        }
-        self.forward(x)
+        batch_norm(self, x, false)
+    }
+
+    fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        batch_norm(self, x, true)
+    }
+}
+
+/// `bn.forward(x)`, followed by a ReLU when `relu`, through our kernels where they apply.
+fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>, relu: bool) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    if D >= 2
+        && x.device().is_autodiff()
+        && bn.training.is_enabled()
+        && super::conv_kernels::takes_flex_path(&x)
+        && x.dims()[1] == bn.gamma.dims()[0]
+    {
+        let (output, mean, variance) =
+            flex::batch_norm_train(x, bn.gamma.val(), bn.beta.val(), bn.epsilon, relu);
+        // As burn's `BatchNorm::forward_train`: running = (1 − m)·running + m·batch, with the
+        // batch's biased variance.
+        let device = output.device();
+        let blend = |running: Tensor<1>, batch: Tensor<1>| {
+            running
+                .to_device(&device)
+                .mul_scalar(1.0 - bn.momentum)
+                .add(batch.detach().mul_scalar(bn.momentum))
+                .detach()
+        };
+        bn.running_mean
+            .update(blend(bn.running_mean.value_sync(), mean));
+        bn.running_var
+            .update(blend(bn.running_var.value_sync(), variance));
+        return output;
+    }
+    #[cfg(feature = "flex")]
+    if D >= 2
+        && !x.device().is_autodiff()
+        && super::conv_kernels::takes_flex_path(&x)
+        && x.dims()[1] == bn.gamma.dims()[0]
+    {
+        // Evaluation: x·scale + shift per channel, one pass, from the running statistics.
+        let device = x.device();
+        let mean = bn.running_mean.value().to_device(&device);
+        let variance = bn.running_var.value().to_device(&device);
+        let scale = bn.gamma.val() / variance.add_scalar(bn.epsilon).sqrt();
+        let shift = bn.beta.val() - mean * scale.clone();
+        return flex::batch_norm_affine(x, scale, shift, relu);
+    }
+    let y = bn.forward(x);
+    if relu {
+        burn::tensor::activation::relu(y)
+    } else {
+        y
     }
 }
 
 /// Training-mode batch norm on plain `f32` slices: `x [N, C, plane]` (plane = the product of
-/// the trailing dimensions), `gamma`, `beta` `[C]` → the output `[N, C, plane]`, the batch mean
-/// `[C]` and the biased batch variance `[C]`.
+/// the trailing dimensions), `gamma`, `beta` `[C]` → the output `[N, C, plane]` (through a ReLU
+/// when `relu`), the batch mean `[C]` and the biased batch variance `[C]`.
 ///
 /// The statistics take one pass: the sums of `x − K` and `(x − K)²` with `K` the channel's
 /// first value (close enough to the mean that the difference of the two does not cancel).
@@ -81,6 +99,7 @@ pub fn batch_norm_train_forward(
     beta: &[f32],
     plane: usize,
     epsilon: f64,
+    relu: bool,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let channels = gamma.len();
     let count = (x.len() / channels.max(1)).max(1) as f64;
@@ -97,31 +116,52 @@ pub fn batch_norm_train_forward(
             ((first as f64 + shifted_mean) as f32, variance as f32)
         })
         .unzip();
-    // out = x·scale + shift, per channel.
-    let (scale, shift): (Vec<f32>, Vec<f32>) = (0..channels)
+    let (scale, shift) = scale_and_shift([gamma, beta], (&mean, &variance), epsilon);
+    let map = if relu { Map::AffineRelu } else { Map::Affine };
+    let out = per_channel_map(map, [x, x], [&scale, &vec![0.0; channels], &shift], plane);
+    (out, mean, variance)
+}
+
+/// Per channel, the `scale = γ / sqrt(σ² + ε)` and `shift = β − μ·scale` with which the batch
+/// norm's output is `x·scale + shift`.
+#[cfg(feature = "flex")]
+fn scale_and_shift(
+    [gamma, beta]: [&[f32]; 2],
+    (mean, variance): (&[f32], &[f32]),
+    epsilon: f64,
+) -> (Vec<f32>, Vec<f32>) {
+    (0..gamma.len())
         .map(|c| {
             let scale = gamma[c] / (variance[c] as f64 + epsilon).sqrt() as f32;
             (scale, beta[c] - mean[c] * scale)
         })
-        .unzip();
-    let zeros = vec![0.0f32; channels];
-    let out = per_channel_affine([x, x], [&scale, &zeros, &shift], plane);
-    (out, mean, variance)
+        .unzip()
 }
 
 /// The gradients of [`batch_norm_train_forward`] from the output gradient `grad [N, C,
-/// plane]`, given its `mean` and `variance`: `(dx [N, C, plane], dgamma [C], dbeta [C])`.
+/// plane]`, given its `mean` and `variance`: `(dx [N, C, plane], dgamma [C], dbeta [C])`. With
+/// `relu`, `grad` is first zeroed where the forward output was not positive (recomputed from
+/// `x`, the statistics and `beta`).
 #[cfg(feature = "flex")]
 pub fn batch_norm_train_backward(
     x: &[f32],
-    gamma: &[f32],
+    [gamma, beta]: [&[f32]; 2],
     (mean, variance): (&[f32], &[f32]),
     grad: &[f32],
     plane: usize,
-    epsilon: f64,
+    (epsilon, relu): (f64, bool),
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let channels = gamma.len();
     let count = (x.len() / channels.max(1)).max(1) as f64;
+    let masked;
+    let grad = if relu {
+        let (scale, shift) = scale_and_shift([gamma, beta], (mean, variance), epsilon);
+        let unused = vec![0.0; channels];
+        masked = per_channel_map(Map::ReluMask, [grad, x], [&unused, &scale, &shift], plane);
+        &masked[..]
+    } else {
+        grad
+    };
     // Per channel: Σ grad and Σ grad·(x − mean).
     let zeros = vec![0.0f32; channels];
     let sums = channel_sums([grad, x], [&zeros, mean], plane);
@@ -144,7 +184,7 @@ pub fn batch_norm_train_backward(
         coefficients[2][c] = (-a * sum_grad / count - k_x * mean[c] as f64) as f32;
     }
     let [k_g, k_x, k_0] = &coefficients;
-    let dx = per_channel_affine([grad, x], [k_g, k_x, k_0], plane);
+    let dx = per_channel_map(Map::Affine, [grad, x], [k_g, k_x, k_0], plane);
     let dgamma = (0..channels)
         .map(|c| (sums[c][1] * inv_std[c]) as f32)
         .collect();
@@ -224,46 +264,68 @@ fn plane_sums(a: &[f32], b: &[f32], sa: f32, sb: f32) -> [f32; 2] {
     total
 }
 
-/// `k_a[c]·a + k_b[c]·b + k_0[c]` for every value of `a, b [N, C, plane]`, on rayon's threads
-/// one image at a time.
+/// What [`per_channel_map`] computes from `a`, `b` and per-channel coefficients `k_a`, `k_b`,
+/// `k_0`.
 #[cfg(feature = "flex")]
-fn per_channel_affine([a, b]: [&[f32]; 2], [k_a, k_b, k_0]: [&[f32]; 3], plane: usize) -> Vec<f32> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Map {
+    /// `k_a·a + k_b·b + k_0`.
+    Affine,
+    /// `max(k_a·a + k_b·b + k_0, 0)` (NaN stays NaN, as in burn's ReLU).
+    AffineRelu,
+    /// `a` where `k_b·b + k_0 > 0`, else 0: a gradient `a` through the ReLU of an affine map of
+    /// `b` (`k_a` unused).
+    ReluMask,
+}
+
+/// `map` of every value of `a, b [N, C, plane]` with the coefficients of its channel, on
+/// rayon's threads one image at a time.
+#[cfg(feature = "flex")]
+fn per_channel_map(
+    map: Map,
+    [a, b]: [&[f32]; 2],
+    [k_a, k_b, k_0]: [&[f32]; 3],
+    plane: usize,
+) -> Vec<f32> {
     let channels = k_a.len();
     let mut out = vec![0.0f32; a.len()];
     let image_len = (channels * plane).max(1);
     super::im2col::for_each_slice(&mut out, image_len, true, |image, out| {
         let at = image * image_len;
         let (a, b) = (&a[at..][..out.len()], &b[at..][..out.len()]);
-        affine_image(out, a, b, k_a, k_b, k_0, plane);
+        map_image(map, out, [a, b], [k_a, k_b, k_0], plane);
     });
     out
 }
 
 #[cfg(feature = "flex")]
 crate::multiversion! {
-    /// `out = k_a[c]·a + k_b[c]·b + k_0[c]` over one image's values `[C, plane]`.
-    fn affine_image(
-        out: &mut [f32],
-        a: &[f32],
-        b: &[f32],
-        k_a: &[f32],
-        k_b: &[f32],
-        k_0: &[f32],
-        plane: usize,
-    ) {
+    /// [`per_channel_map`] over one image's values `[C, plane]`.
+    fn map_image(map: Map, out: &mut [f32], values: [&[f32]; 2], k: [&[f32]; 3], plane: usize) {
+        let ([a, b], [k_a, k_b, k_0]) = (values, k);
+        let value = |a: f32, b: f32, k_a: f32, k_b: f32, k_0: f32| match map {
+            Map::Affine => k_a * a + k_b * b + k_0,
+            Map::AffineRelu => {
+                let y = k_a * a + k_b * b + k_0;
+                if y < 0.0 { 0.0 } else { y }
+            }
+            Map::ReluMask => {
+                if k_b * b + k_0 > 0.0 { a } else { 0.0 }
+            }
+        };
         if plane == 1 {
             let coefficients = k_a.iter().zip(k_b).zip(k_0);
             let values = out.iter_mut().zip(a.iter().zip(b));
-            for ((o, (a, b)), ((k_a, k_b), k_0)) in values.zip(coefficients) {
-                *o = k_a * a + k_b * b + k_0;
+            for ((o, (&a, &b)), ((&k_a, &k_b), &k_0)) in values.zip(coefficients) {
+                *o = value(a, b, k_a, k_b, k_0);
             }
             return;
         }
         let inputs = a.chunks_exact(plane).zip(b.chunks_exact(plane));
         for (c, (out, (a, b))) in out.chunks_exact_mut(plane).zip(inputs).enumerate() {
             let (k_a, k_b, k_0) = (k_a[c], k_b[c], k_0[c]);
-            for (o, (a, b)) in out.iter_mut().zip(a.iter().zip(b)) {
-                *o = k_a * a + k_b * b + k_0;
+            for (o, (&a, &b)) in out.iter_mut().zip(a.iter().zip(b)) {
+                *o = value(a, b, k_a, k_b, k_0);
             }
         }
     }
@@ -297,7 +359,7 @@ crate::multiversion! {
 #[cfg(feature = "flex")]
 mod flex {
     use super::super::conv_kernels::flex::{slice, tensor, values};
-    use super::{batch_norm_train_backward, batch_norm_train_forward};
+    use super::{Map, batch_norm_train_backward, batch_norm_train_forward, per_channel_map};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
@@ -310,19 +372,22 @@ mod flex {
     };
     use burn::prelude::*;
 
-    /// `x [N, C, ...]` through [`BatchNormKernels::batch_norm_train_fast`]: the output, the
-    /// batch mean and the biased batch variance (the last two detached).
+    /// `x [N, C, ...]` through [`BatchNormKernels::batch_norm_train_fast`]: the output
+    /// (through a ReLU when `relu`), the batch mean and the biased batch variance (the last two
+    /// detached).
     pub(super) fn batch_norm_train<const D: usize>(
         x: Tensor<D>,
         gamma: Tensor<1>,
         beta: Tensor<1>,
         epsilon: f64,
+        relu: bool,
     ) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
         let (output, mean, variance) = <Dispatch as BatchNormKernels>::batch_norm_train_fast(
             x.into_dispatch(),
             gamma.into_dispatch(),
             beta.into_dispatch(),
             epsilon,
+            relu,
         );
         (
             Tensor::from_dispatch(output),
@@ -331,16 +396,19 @@ mod flex {
         )
     }
 
-    /// `x [N, C, ...]·scale[c] + shift[c]` through [`AffineKernels::per_channel_affine_fast`].
+    /// `x [N, C, ...]·scale[c] + shift[c]` (through a ReLU when `relu`) through
+    /// [`AffineKernels::per_channel_affine_fast`].
     pub(super) fn batch_norm_affine<const D: usize>(
         x: Tensor<D>,
         scale: Tensor<1>,
         shift: Tensor<1>,
+        relu: bool,
     ) -> Tensor<D> {
         Tensor::from_dispatch(<Dispatch as AffineKernels>::per_channel_affine_fast(
             x.into_dispatch(),
             scale.into_dispatch(),
             shift.into_dispatch(),
+            relu,
         ))
     }
 
@@ -348,11 +416,13 @@ mod flex {
     /// for autodiff).
     #[backend_extension(Flex)]
     pub trait AffineKernels: Backend {
-        /// `x [N, C, ...]`, `scale`, `shift` `[C]` → `x·scale[c] + shift[c]`.
+        /// `x [N, C, ...]`, `scale`, `shift` `[C]` → `x·scale[c] + shift[c]`, through a ReLU
+        /// when `relu`.
         fn per_channel_affine_fast(
             x: FloatTensor<Self>,
             scale: FloatTensor<Self>,
             shift: FloatTensor<Self>,
+            relu: bool,
         ) -> FloatTensor<Self>;
     }
 
@@ -361,11 +431,14 @@ mod flex {
             x: FlexTensor,
             scale: FlexTensor,
             shift: FlexTensor,
+            relu: bool,
         ) -> FlexTensor {
             let shape = x.shape();
             let [x, scale, shift] = [&x, &scale, &shift].map(values);
             let zeros = vec![0.0f32; scale.shape().num_elements()];
-            let out = super::per_channel_affine(
+            let map = if relu { Map::AffineRelu } else { Map::Affine };
+            let out = per_channel_map(
+                map,
                 [slice(&x), slice(&x)],
                 [slice(&scale), &zeros, slice(&shift)],
                 plane(&x),
@@ -377,13 +450,14 @@ mod flex {
     /// Training-mode batch norm through our kernels (backend extension, flex and its autodiff).
     #[backend_extension(Flex, Autodiff)]
     pub trait BatchNormKernels: Backend {
-        /// `x [N, C, ...]`, `gamma`, `beta` `[C]` → (output `[N, C, ...]`, mean `[C]`, biased
-        /// variance `[C]`).
+        /// `x [N, C, ...]`, `gamma`, `beta` `[C]` → (output `[N, C, ...]`, through a ReLU when
+        /// `relu`; mean `[C]`; biased variance `[C]`).
         fn batch_norm_train_fast(
             x: FloatTensor<Self>,
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
     }
 
@@ -393,10 +467,10 @@ mod flex {
         /// From the output gradient: `[dx, dgamma, dbeta]`.
         fn batch_norm_train_fast_backward(
             x: FloatTensor<Self>,
-            gamma: FloatTensor<Self>,
+            affine: [FloatTensor<Self>; 2],
             stats: (FloatTensor<Self>, FloatTensor<Self>),
             grad: FloatTensor<Self>,
-            epsilon: f64,
+            options: (f64, bool),
         ) -> [FloatTensor<Self>; 3];
     }
 
@@ -411,6 +485,7 @@ mod flex {
             gamma: FlexTensor,
             beta: FlexTensor,
             epsilon: f64,
+            relu: bool,
         ) -> (FlexTensor, FlexTensor, FlexTensor) {
             let shape = x.shape();
             let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
@@ -421,6 +496,7 @@ mod flex {
                 slice(&beta),
                 plane(&x),
                 epsilon,
+                relu,
             );
             (
                 tensor(out, shape),
@@ -433,22 +509,22 @@ mod flex {
     impl BatchNormKernelsBackward for Flex {
         fn batch_norm_train_fast_backward(
             x: FlexTensor,
-            gamma: FlexTensor,
+            [gamma, beta]: [FlexTensor; 2],
             (mean, variance): (FlexTensor, FlexTensor),
             grad: FlexTensor,
-            epsilon: f64,
+            options: (f64, bool),
         ) -> [FlexTensor; 3] {
             let shape = x.shape();
             let channels = gamma.shape().num_elements();
-            let [x, gamma, mean, variance, grad] =
-                [&x, &gamma, &mean, &variance, &grad].map(values);
+            let [x, gamma, beta, mean, variance, grad] =
+                [&x, &gamma, &beta, &mean, &variance, &grad].map(values);
             let (dx, dgamma, dbeta) = batch_norm_train_backward(
                 slice(&x),
-                slice(&gamma),
+                [slice(&gamma), slice(&beta)],
                 (slice(&mean), slice(&variance)),
                 slice(&grad),
                 plane(&x),
-                epsilon,
+                options,
             );
             [
                 tensor(dx, shape),
@@ -459,12 +535,13 @@ mod flex {
     }
 
     /// The autodiff node of [`BatchNormKernels::batch_norm_train_fast`]: parents `[x, gamma,
-    /// beta]`; the input and gamma are checkpointed, the batch statistics kept as computed.
+    /// beta]`, all three checkpointed; the batch statistics kept as computed, with epsilon and
+    /// whether a ReLU followed.
     #[derive(Debug)]
     struct BatchNormTrainBackward;
 
     impl<B: BatchNormKernelsBackward> Backward<B, 3> for BatchNormTrainBackward {
-        type State = (NodeId, NodeId, FloatTensor<B>, FloatTensor<B>, f64);
+        type State = ([NodeId; 3], (FloatTensor<B>, FloatTensor<B>), (f64, bool));
 
         fn backward(
             self,
@@ -473,11 +550,16 @@ mod flex {
             checkpointer: &mut Checkpointer,
         ) {
             let grad = grads.consume::<B>(&ops.node);
-            let (x_state, gamma_state, mean, variance, epsilon) = ops.state;
-            let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
-            let gamma = checkpointer.retrieve_node_output::<FloatTensor<B>>(gamma_state);
+            let ([x_state, gamma_state, beta_state], stats, options) = ops.state;
+            let mut retrieve =
+                |state: NodeId| checkpointer.retrieve_node_output::<FloatTensor<B>>(state);
+            let (x, gamma, beta) = (
+                retrieve(x_state),
+                retrieve(gamma_state),
+                retrieve(beta_state),
+            );
             let computed =
-                B::batch_norm_train_fast_backward(x, gamma, (mean, variance), grad, epsilon);
+                B::batch_norm_train_fast_backward(x, [gamma, beta], stats, grad, options);
             for (parent, tensor) in ops.parents.iter().zip(computed) {
                 if let Some(node) = parent {
                     grads.register::<B>(node.id, tensor);
@@ -494,6 +576,7 @@ mod flex {
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
             let nodes = [x.node(), gamma.node(), beta.node()];
             match BatchNormTrainBackward
@@ -502,21 +585,19 @@ mod flex {
                 .stateful()
             {
                 OpsKind::Tracked(mut prep) => {
-                    let x_state = prep.checkpoint(&x);
-                    let gamma_state = prep.checkpoint(&gamma);
+                    let states = [
+                        prep.checkpoint(&x),
+                        prep.checkpoint(&gamma),
+                        prep.checkpoint(&beta),
+                    ];
                     let (output, mean, variance) = B::batch_norm_train_fast(
                         x.into_primitive(),
                         gamma.into_primitive(),
                         beta.into_primitive(),
                         epsilon,
+                        relu,
                     );
-                    let state = (
-                        x_state,
-                        gamma_state,
-                        mean.clone(),
-                        variance.clone(),
-                        epsilon,
-                    );
+                    let state = (states, (mean.clone(), variance.clone()), (epsilon, relu));
                     (
                         prep.finish(state, output),
                         Self::from_inner(mean),
@@ -529,6 +610,7 @@ mod flex {
                         gamma.into_primitive(),
                         beta.into_primitive(),
                         epsilon,
+                        relu,
                     );
                     (
                         prep.finish(output),
