@@ -8,7 +8,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 
-use crate::layers::{Activation, batch_norm_relu, conv};
+use crate::layers::{batch_norm_relu, conv};
 use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::Trace;
@@ -161,14 +161,15 @@ impl ResidualBlock {
 
     /// [`forward`](Self::forward), recording each layer in `t`.
     pub fn forward_traced(&self, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
-        let relu = Activation::Relu;
-        let (residual, identity) = match self {
+        // The last batch norm, the addition of the shortcut and the ReLU run as one op
+        // (`forward_add_relu_fast`); the batch norm's trace row (its output shape, the same
+        // as its input's) is recorded before the shortcut's rows, in the layers' order.
+        let (last_bn, y, downsample) = match self {
             ResidualBlock::Basic(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
                 let y = batch_norm_relu(&b.bn1, y, ("bn1", "relu1"), t);
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
-                let y = t.record("bn2", "BatchNorm", b.bn2.forward_fast(y));
-                (y, shortcut(&b.downsample, x, t))
+                (&b.bn2, t.record("bn2", "BatchNorm", y), &b.downsample)
             }
             ResidualBlock::Bottleneck(b) => {
                 let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
@@ -176,10 +177,10 @@ impl ResidualBlock {
                 let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
                 let y = batch_norm_relu(&b.bn2, y, ("bn2", "relu2"), t);
                 let y = t.record("conv3", "Conv2d", b.conv3.forward_fast(y));
-                let y = t.record("bn3", "BatchNorm", b.bn3.forward_fast(y));
-                (y, shortcut(&b.downsample, x, t))
+                (&b.bn3, t.record("bn3", "BatchNorm", y), &b.downsample)
             }
         };
-        relu.traced("relu", residual + identity, t)
+        let identity = shortcut(downsample, x, t);
+        t.record("relu", "ReLU", last_bn.forward_add_relu_fast(y, identity))
     }
 }

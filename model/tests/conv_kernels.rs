@@ -241,14 +241,24 @@ fn max_pool_module_forward_fast_matches_forward() {
 fn batch_norm_training_matches_burn() {
     use burn::module::Param;
     use burn::nn::{BatchNorm, BatchNormConfig};
+    use burn::tensor::activation::relu;
     use model::ops::batch_norm_kernels::BatchNormForward;
+    /// What follows the batch norm: nothing, a ReLU (`forward_relu_fast`), or a residual and a
+    /// ReLU (`forward_add_relu_fast`), each against burn's `BatchNorm` and ops.
+    #[derive(Clone, Copy, Debug)]
+    enum Then {
+        Nothing,
+        Relu,
+        AddRelu,
+    }
     let device = Device::flex().autodiff();
-    // 4-D maps, 1x1 maps (ResNet's last stage), a 3-D sequence batch, values far from zero;
-    // each plain and with the ReLU folded in (`forward_relu_fast` against `relu(forward)`).
-    fn check<const D: usize>(shape: [usize; D], mean: f64, relu: bool, device: &Device) {
+    // 4-D maps, 1x1 maps (ResNet's last stage), a 3-D sequence batch, values far from zero.
+    fn check<const D: usize>(shape: [usize; D], mean: f64, then: Then, device: &Device) {
         let channels = shape[1];
         let x_data =
             Tensor::<D>::random(shape, Distribution::Normal(mean, 2.0), device).into_data();
+        let residual_data =
+            Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), device).into_data();
         let probe = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), device);
         let gamma = Tensor::<1>::random([channels], Distribution::Normal(1.0, 0.5), device);
         let beta = Tensor::<1>::random([channels], Distribution::Normal(0.0, 0.5), device);
@@ -261,42 +271,49 @@ fn batch_norm_training_matches_burn() {
         let (ours, burns) = (layer(), layer());
         // Two steps, so that the running statistics are blended twice.
         for step in 0..2 {
-            let what = |name: &str| format!("batch norm {shape:?} relu {relu} step {step} {name}");
+            let what = |name: &str| format!("batch norm {shape:?} {then:?} step {step} {name}");
             let run = |bn: &BatchNorm, fast: bool| {
                 let x = Tensor::<D>::from_data(x_data.clone(), device).require_grad();
-                let y = match (fast, relu) {
-                    (true, false) => bn.forward_fast(x.clone()),
-                    (true, true) => bn.forward_relu_fast(x.clone()),
-                    (false, false) => bn.forward(x.clone()),
-                    (false, true) => burn::tensor::activation::relu(bn.forward(x.clone())),
+                let r = Tensor::<D>::from_data(residual_data.clone(), device).require_grad();
+                let y = match (then, fast) {
+                    (Then::Nothing, true) => bn.forward_fast(x.clone()),
+                    (Then::Nothing, false) => bn.forward(x.clone()),
+                    (Then::Relu, true) => bn.forward_relu_fast(x.clone()),
+                    (Then::Relu, false) => relu(bn.forward(x.clone())),
+                    (Then::AddRelu, true) => bn.forward_add_relu_fast(x.clone(), r.clone()),
+                    (Then::AddRelu, false) => relu(bn.forward(x.clone()) + r.clone()),
                 };
                 let grads = (y.clone() * probe.clone()).sum().backward();
                 let grad = |t: Tensor<1>| t.grad(&grads).expect("parameter gradient");
+                let residual_grad = r.grad(&grads);
                 (
-                    y.inner(),
-                    x.grad(&grads).expect("x gradient"),
-                    grad(bn.gamma.val()),
-                    grad(bn.beta.val()),
+                    [y.inner(), x.grad(&grads).expect("x gradient")],
+                    [grad(bn.gamma.val()), grad(bn.beta.val())],
+                    residual_grad,
                 )
             };
-            let (y, gx, gg, gb) = run(&ours, true);
-            let (y_ref, gx_ref, gg_ref, gb_ref) = run(&burns, false);
+            let ([y, gx], [gg, gb], gr) = run(&ours, true);
+            let ([y_ref, gx_ref], [gg_ref, gb_ref], gr_ref) = run(&burns, false);
             assert_close(&what("output"), y, y_ref);
             assert_close(&what("input grad"), gx, gx_ref);
             assert_close(&what("gamma grad"), gg, gg_ref);
             assert_close(&what("beta grad"), gb, gb_ref);
+            assert_eq!(gr.is_some(), gr_ref.is_some(), "{}", what("residual grad"));
+            if let (Some(gr), Some(gr_ref)) = (gr, gr_ref) {
+                assert_close(&what("residual grad"), gr, gr_ref);
+            }
             let mean = |bn: &BatchNorm| bn.running_mean.value().inner();
             let var = |bn: &BatchNorm| bn.running_var.value().inner();
             assert_close(&what("running mean"), mean(&ours), mean(&burns));
             assert_close(&what("running var"), var(&ours), var(&burns));
         }
     }
-    for relu in [false, true] {
-        check([8, 6, 5, 4], 0.5, relu, &device);
-        check([16, 12, 1, 1], 0.5, relu, &device);
-        check([4, 3, 7], 0.5, relu, &device);
+    for then in [Then::Nothing, Then::Relu, Then::AddRelu] {
+        check([8, 6, 5, 4], 0.5, then, &device);
+        check([16, 12, 1, 1], 0.5, then, &device);
+        check([4, 3, 7], 0.5, then, &device);
         // Far from zero: the variance must not cancel.
-        check([8, 4, 6, 6], 500.0, relu, &device);
+        check([8, 4, 6, 6], 500.0, then, &device);
     }
 }
 

@@ -25,29 +25,53 @@ pub trait BatchNormForward {
     /// `relu(forward(x))` in one pass (the ReLU folded into the batch norm's output and its
     /// gradient into the batch norm's backward): `x [N, C, ...]` → `[N, C, ...]`.
     fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
+
+    /// `relu(forward(x) + residual)` in one pass (a residual block's end): `x`, `residual`
+    /// `[N, C, ...]` → `[N, C, ...]`.
+    fn forward_add_relu_fast<const D: usize>(&self, x: Tensor<D>, residual: Tensor<D>)
+    -> Tensor<D>;
 }
 
 impl BatchNormForward for BatchNorm {
     fn forward_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        batch_norm(self, x, false)
+        batch_norm(self, x, None, false)
     }
 
     fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        batch_norm(self, x, true)
+        batch_norm(self, x, None, true)
+    }
+
+    fn forward_add_relu_fast<const D: usize>(
+        &self,
+        x: Tensor<D>,
+        residual: Tensor<D>,
+    ) -> Tensor<D> {
+        batch_norm(self, x, Some(residual), true)
     }
 }
 
-/// `bn.forward(x)`, followed by a ReLU when `relu`, through our kernels where they apply.
-fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>, relu: bool) -> Tensor<D> {
+/// `bn.forward(x)`, plus `residual` when given, then a ReLU when `relu`, through our kernels
+/// where they apply.
+fn batch_norm<const D: usize>(
+    bn: &BatchNorm,
+    x: Tensor<D>,
+    residual: Option<Tensor<D>>,
+    relu: bool,
+) -> Tensor<D> {
     #[cfg(feature = "flex")]
-    if D >= 2
-        && x.device().is_autodiff()
-        && bn.training.is_enabled()
-        && super::conv_kernels::takes_flex_path(&x)
-        && x.dims()[1] == bn.gamma.dims()[0]
-    {
-        let (output, mean, variance) =
-            flex::batch_norm_train(x, bn.gamma.val(), bn.beta.val(), bn.epsilon, relu);
+    let fits = |x: &Tensor<D>| {
+        D >= 2
+            && super::conv_kernels::takes_flex_path(x)
+            && x.dims()[1] == bn.gamma.dims()[0]
+            && residual.as_ref().is_none_or(|r| r.dims() == x.dims())
+    };
+    #[cfg(feature = "flex")]
+    if fits(&x) && x.device().is_autodiff() && bn.training.is_enabled() {
+        let (gamma, beta) = (bn.gamma.val(), bn.beta.val());
+        let (output, mean, variance) = match residual {
+            Some(residual) => flex::batch_norm_add_relu_train(x, gamma, beta, residual, bn.epsilon),
+            None => flex::batch_norm_train(x, gamma, beta, bn.epsilon, relu),
+        };
         // As burn's `BatchNorm::forward_train`: running = (1 − m)·running + m·batch, with the
         // batch's biased variance.
         let device = output.device();
@@ -65,11 +89,7 @@ fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>, relu: bool) -> Tenso
         return output;
     }
     #[cfg(feature = "flex")]
-    if D >= 2
-        && !x.device().is_autodiff()
-        && super::conv_kernels::takes_flex_path(&x)
-        && x.dims()[1] == bn.gamma.dims()[0]
-    {
+    if fits(&x) && !x.device().is_autodiff() && residual.is_none() {
         // Evaluation: x·scale + shift per channel, one pass, from the running statistics.
         let device = x.device();
         let mean = bn.running_mean.value().to_device(&device);
@@ -78,7 +98,10 @@ fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>, relu: bool) -> Tenso
         let shift = bn.beta.val() - mean * scale.clone();
         return flex::batch_norm_affine(x, scale, shift, relu);
     }
-    let y = bn.forward(x);
+    let mut y = bn.forward(x);
+    if let Some(residual) = residual {
+        y = y + residual;
+    }
     if relu {
         burn::tensor::activation::relu(y)
     } else {
@@ -87,19 +110,19 @@ fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>, relu: bool) -> Tenso
 }
 
 /// Training-mode batch norm on plain `f32` slices: `x [N, C, plane]` (plane = the product of
-/// the trailing dimensions), `gamma`, `beta` `[C]` → the output `[N, C, plane]` (through a ReLU
-/// when `relu`), the batch mean `[C]` and the biased batch variance `[C]`.
+/// the trailing dimensions), `gamma`, `beta` `[C]` → the output `[N, C, plane]` (plus
+/// `residual [N, C, plane]` when given, then through a ReLU when `relu`), the batch mean `[C]`
+/// and the biased batch variance `[C]`.
 ///
 /// The statistics take one pass: the sums of `x − K` and `(x − K)²` with `K` the channel's
 /// first value (close enough to the mean that the difference of the two does not cancel).
 #[cfg(feature = "flex")]
 pub fn batch_norm_train_forward(
     x: &[f32],
-    gamma: &[f32],
-    beta: &[f32],
+    [gamma, beta]: [&[f32]; 2],
+    residual: Option<&[f32]>,
     plane: usize,
-    epsilon: f64,
-    relu: bool,
+    (epsilon, relu): (f64, bool),
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let channels = gamma.len();
     let count = (x.len() / channels.max(1)).max(1) as f64;
@@ -118,7 +141,12 @@ pub fn batch_norm_train_forward(
         .unzip();
     let (scale, shift) = scale_and_shift([gamma, beta], (&mean, &variance), epsilon);
     let map = if relu { Map::AffineRelu } else { Map::Affine };
-    let out = per_channel_map(map, [x, x], [&scale, &vec![0.0; channels], &shift], plane);
+    // x·scale + 1·residual + shift, or x·scale + 0·x + shift.
+    let (other, other_scale) = match residual {
+        Some(residual) => (residual, vec![1.0; channels]),
+        None => (x, vec![0.0; channels]),
+    };
+    let out = per_channel_map(map, [x, other], [&scale, &other_scale, &shift], plane);
     (out, mean, variance)
 }
 
@@ -138,30 +166,20 @@ fn scale_and_shift(
         .unzip()
 }
 
-/// The gradients of [`batch_norm_train_forward`] from the output gradient `grad [N, C,
-/// plane]`, given its `mean` and `variance`: `(dx [N, C, plane], dgamma [C], dbeta [C])`. With
-/// `relu`, `grad` is first zeroed where the forward output was not positive (recomputed from
-/// `x`, the statistics and `beta`).
+/// The gradients of [`batch_norm_train_forward`] (without the ReLU: the caller passes the
+/// gradient through it first) from the output gradient `grad [N, C, plane]`, given its `mean`
+/// and `variance`: `(dx [N, C, plane], dgamma [C], dbeta [C])`.
 #[cfg(feature = "flex")]
 pub fn batch_norm_train_backward(
     x: &[f32],
-    [gamma, beta]: [&[f32]; 2],
+    gamma: &[f32],
     (mean, variance): (&[f32], &[f32]),
     grad: &[f32],
     plane: usize,
-    (epsilon, relu): (f64, bool),
+    epsilon: f64,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let channels = gamma.len();
     let count = (x.len() / channels.max(1)).max(1) as f64;
-    let masked;
-    let grad = if relu {
-        let (scale, shift) = scale_and_shift([gamma, beta], (mean, variance), epsilon);
-        let unused = vec![0.0; channels];
-        masked = per_channel_map(Map::ReluMask, [grad, x], [&unused, &scale, &shift], plane);
-        &masked[..]
-    } else {
-        grad
-    };
     // Per channel: Σ grad and Σ grad·(x − mean).
     let zeros = vec![0.0f32; channels];
     let sums = channel_sums([grad, x], [&zeros, mean], plane);
@@ -273,9 +291,6 @@ enum Map {
     Affine,
     /// `max(k_a·a + k_b·b + k_0, 0)` (NaN stays NaN, as in burn's ReLU).
     AffineRelu,
-    /// `a` where `k_b·b + k_0 > 0`, else 0: a gradient `a` through the ReLU of an affine map of
-    /// `b` (`k_a` unused).
-    ReluMask,
 }
 
 /// `map` of every value of `a, b [N, C, plane]` with the coefficients of its channel, on
@@ -308,9 +323,6 @@ crate::multiversion! {
             Map::AffineRelu => {
                 let y = k_a * a + k_b * b + k_0;
                 if y < 0.0 { 0.0 } else { y }
-            }
-            Map::ReluMask => {
-                if k_b * b + k_0 > 0.0 { a } else { 0.0 }
             }
         };
         if plane == 1 {
@@ -396,6 +408,30 @@ mod flex {
         )
     }
 
+    /// `relu(bn(x) + residual)` through [`BatchNormKernels::batch_norm_add_relu_train_fast`]:
+    /// the output, the batch mean and the biased batch variance (the last two detached).
+    pub(super) fn batch_norm_add_relu_train<const D: usize>(
+        x: Tensor<D>,
+        gamma: Tensor<1>,
+        beta: Tensor<1>,
+        residual: Tensor<D>,
+        epsilon: f64,
+    ) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
+        let (output, mean, variance) =
+            <Dispatch as BatchNormKernels>::batch_norm_add_relu_train_fast(
+                x.into_dispatch(),
+                gamma.into_dispatch(),
+                beta.into_dispatch(),
+                residual.into_dispatch(),
+                epsilon,
+            );
+        (
+            Tensor::from_dispatch(output),
+            Tensor::from_dispatch(mean),
+            Tensor::from_dispatch(variance),
+        )
+    }
+
     /// `x [N, C, ...]·scale[c] + shift[c]` (through a ReLU when `relu`) through
     /// [`AffineKernels::per_channel_affine_fast`].
     pub(super) fn batch_norm_affine<const D: usize>(
@@ -459,24 +495,59 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
+        /// `relu(bn(x) + residual)` for `x`, `residual [N, C, ...]`, `gamma`, `beta` `[C]` →
+        /// (output `[N, C, ...]`, mean `[C]`, biased variance `[C]`).
+        fn batch_norm_add_relu_train_fast(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            residual: FloatTensor<Self>,
+            epsilon: f64,
+        ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
     }
 
-    /// The gradients of [`BatchNormKernels::batch_norm_train_fast`]; called from its autodiff
-    /// node only.
+    /// The gradients of [`BatchNormKernels`]' batch norm (before any ReLU); called from its
+    /// autodiff node only.
     pub trait BatchNormKernelsBackward: Backend {
-        /// From the output gradient: `[dx, dgamma, dbeta]`.
+        /// From the gradient of the batch norm's output: `[dx, dgamma, dbeta]`.
         fn batch_norm_train_fast_backward(
             x: FloatTensor<Self>,
-            affine: [FloatTensor<Self>; 2],
+            gamma: FloatTensor<Self>,
             stats: (FloatTensor<Self>, FloatTensor<Self>),
             grad: FloatTensor<Self>,
-            options: (f64, bool),
+            epsilon: f64,
         ) -> [FloatTensor<Self>; 3];
     }
 
     /// Elements per (image, channel) plane of `x [N, C, ...]`.
     fn plane(x: &FlexTensor) -> usize {
         x.shape().iter().skip(2).product()
+    }
+
+    /// The flex forward pass: output, mean, variance.
+    fn forward(
+        x: FlexTensor,
+        [gamma, beta]: [FlexTensor; 2],
+        residual: Option<FlexTensor>,
+        options: (f64, bool),
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let shape = x.shape();
+        let [x, gamma, beta] = [&x, &gamma, &beta].map(values);
+        let residual = residual.as_ref().map(values);
+        let channels = gamma.shape().num_elements();
+        let (out, mean, variance) = batch_norm_train_forward(
+            slice(&x),
+            [slice(&gamma), slice(&beta)],
+            residual.as_ref().map(slice),
+            plane(&x),
+            options,
+        );
+        (
+            tensor(out, shape),
+            tensor(mean, [channels]),
+            tensor(variance, [channels]),
+        )
     }
 
     impl BatchNormKernels for Flex {
@@ -487,44 +558,39 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> (FlexTensor, FlexTensor, FlexTensor) {
-            let shape = x.shape();
-            let (x, gamma, beta) = (values(&x), values(&gamma), values(&beta));
-            let channels = gamma.shape().num_elements();
-            let (out, mean, variance) = batch_norm_train_forward(
-                slice(&x),
-                slice(&gamma),
-                slice(&beta),
-                plane(&x),
-                epsilon,
-                relu,
-            );
-            (
-                tensor(out, shape),
-                tensor(mean, [channels]),
-                tensor(variance, [channels]),
-            )
+            forward(x, [gamma, beta], None, (epsilon, relu))
+        }
+
+        fn batch_norm_add_relu_train_fast(
+            x: FlexTensor,
+            gamma: FlexTensor,
+            beta: FlexTensor,
+            residual: FlexTensor,
+            epsilon: f64,
+        ) -> (FlexTensor, FlexTensor, FlexTensor) {
+            forward(x, [gamma, beta], Some(residual), (epsilon, true))
         }
     }
 
     impl BatchNormKernelsBackward for Flex {
         fn batch_norm_train_fast_backward(
             x: FlexTensor,
-            [gamma, beta]: [FlexTensor; 2],
+            gamma: FlexTensor,
             (mean, variance): (FlexTensor, FlexTensor),
             grad: FlexTensor,
-            options: (f64, bool),
+            epsilon: f64,
         ) -> [FlexTensor; 3] {
             let shape = x.shape();
             let channels = gamma.shape().num_elements();
-            let [x, gamma, beta, mean, variance, grad] =
-                [&x, &gamma, &beta, &mean, &variance, &grad].map(values);
+            let [x, gamma, mean, variance, grad] =
+                [&x, &gamma, &mean, &variance, &grad].map(values);
             let (dx, dgamma, dbeta) = batch_norm_train_backward(
                 slice(&x),
-                [slice(&gamma), slice(&beta)],
+                slice(&gamma),
                 (slice(&mean), slice(&variance)),
                 slice(&grad),
                 plane(&x),
-                options,
+                epsilon,
             );
             [
                 tensor(dx, shape),
@@ -534,36 +600,106 @@ mod flex {
         }
     }
 
-    /// The autodiff node of [`BatchNormKernels::batch_norm_train_fast`]: parents `[x, gamma,
-    /// beta]`, all three checkpointed; the batch statistics kept as computed, with epsilon and
-    /// whether a ReLU followed.
-    #[derive(Debug)]
-    struct BatchNormTrainBackward;
+    /// What the autodiff node keeps from the forward pass.
+    #[derive(Clone, Debug)]
+    struct BatchNormState<B: Backend> {
+        /// Checkpoints of the input and gamma.
+        inputs: [NodeId; 2],
+        /// The batch mean and biased variance, as computed.
+        stats: (FloatTensor<B>, FloatTensor<B>),
+        epsilon: f64,
+        /// The output, when a ReLU followed (its gradient is zero where the output is not
+        /// positive).
+        relu_output: Option<FloatTensor<B>>,
+    }
 
-    impl<B: BatchNormKernelsBackward> Backward<B, 3> for BatchNormTrainBackward {
-        type State = ([NodeId; 3], (FloatTensor<B>, FloatTensor<B>), (f64, bool));
+    /// The autodiff node of [`BatchNormKernels`]' ops: parents `[x, gamma, beta]`, plus the
+    /// residual (`PARENTS == 4`), whose gradient is the output's through the ReLU.
+    #[derive(Debug)]
+    struct BatchNormTrainBackward<const PARENTS: usize>;
+
+    impl<B: BatchNormKernelsBackward, const PARENTS: usize> Backward<B, PARENTS>
+        for BatchNormTrainBackward<PARENTS>
+    {
+        type State = BatchNormState<B>;
 
         fn backward(
             self,
-            ops: Ops<Self::State, 3>,
+            ops: Ops<Self::State, PARENTS>,
             grads: &mut Gradients,
             checkpointer: &mut Checkpointer,
         ) {
             let grad = grads.consume::<B>(&ops.node);
-            let ([x_state, gamma_state, beta_state], stats, options) = ops.state;
-            let mut retrieve =
-                |state: NodeId| checkpointer.retrieve_node_output::<FloatTensor<B>>(state);
-            let (x, gamma, beta) = (
-                retrieve(x_state),
-                retrieve(gamma_state),
-                retrieve(beta_state),
+            let state = ops.state;
+            let grad = match state.relu_output {
+                Some(output) => B::relu_backward(output, grad),
+                None => grad,
+            };
+            let [x, gamma] = state
+                .inputs
+                .map(|node| checkpointer.retrieve_node_output::<FloatTensor<B>>(node));
+            let computed = B::batch_norm_train_fast_backward(
+                x,
+                gamma,
+                state.stats,
+                grad.clone(),
+                state.epsilon,
             );
-            let computed =
-                B::batch_norm_train_fast_backward(x, [gamma, beta], stats, grad, options);
-            for (parent, tensor) in ops.parents.iter().zip(computed) {
+            let residual_grad = (PARENTS == 4).then_some(grad);
+            for (parent, tensor) in ops
+                .parents
+                .iter()
+                .zip(computed.into_iter().chain(residual_grad))
+            {
                 if let Some(node) = parent {
                     grads.register::<B>(node.id, tensor);
                 }
+            }
+        }
+    }
+
+    /// A batch norm's output, batch mean and batch variance on backend `B`.
+    type Outputs<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
+
+    /// Records the batch norm of `inputs = [x, gamma, beta]` or `[x, gamma, beta, residual]`
+    /// on the autodiff graph, `forward` computing it on the inner backend.
+    fn record<
+        B: BatchNormKernels + BatchNormKernelsBackward,
+        C: CheckpointStrategy,
+        const PARENTS: usize,
+    >(
+        inputs: [FloatTensor<Autodiff<B, C>>; PARENTS],
+        (epsilon, relu): (f64, bool),
+        forward: impl FnOnce([FloatTensor<B>; PARENTS]) -> Outputs<B>,
+    ) -> Outputs<Autodiff<B, C>> {
+        let nodes = inputs.each_ref().map(|input| input.node());
+        match BatchNormTrainBackward::<PARENTS>
+            .prepare::<C>(nodes)
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let checkpoints = [prep.checkpoint(&inputs[0]), prep.checkpoint(&inputs[1])];
+                let (output, mean, variance) = forward(inputs.map(|input| input.into_primitive()));
+                let state = BatchNormState {
+                    inputs: checkpoints,
+                    stats: (mean.clone(), variance.clone()),
+                    epsilon,
+                    relu_output: relu.then(|| output.clone()),
+                };
+                (
+                    prep.finish(state, output),
+                    Autodiff::<B, C>::from_inner(mean),
+                    Autodiff::<B, C>::from_inner(variance),
+                )
+            }
+            OpsKind::UnTracked(prep) => {
+                let (output, mean, variance) = forward(inputs.map(|input| input.into_primitive()));
+                (
+                    prep.finish(output),
+                    Autodiff::<B, C>::from_inner(mean),
+                    Autodiff::<B, C>::from_inner(variance),
+                )
             }
         }
     }
@@ -578,47 +714,25 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-            let nodes = [x.node(), gamma.node(), beta.node()];
-            match BatchNormTrainBackward
-                .prepare::<C>(nodes)
-                .compute_bound()
-                .stateful()
-            {
-                OpsKind::Tracked(mut prep) => {
-                    let states = [
-                        prep.checkpoint(&x),
-                        prep.checkpoint(&gamma),
-                        prep.checkpoint(&beta),
-                    ];
-                    let (output, mean, variance) = B::batch_norm_train_fast(
-                        x.into_primitive(),
-                        gamma.into_primitive(),
-                        beta.into_primitive(),
-                        epsilon,
-                        relu,
-                    );
-                    let state = (states, (mean.clone(), variance.clone()), (epsilon, relu));
-                    (
-                        prep.finish(state, output),
-                        Self::from_inner(mean),
-                        Self::from_inner(variance),
-                    )
-                }
-                OpsKind::UnTracked(prep) => {
-                    let (output, mean, variance) = B::batch_norm_train_fast(
-                        x.into_primitive(),
-                        gamma.into_primitive(),
-                        beta.into_primitive(),
-                        epsilon,
-                        relu,
-                    );
-                    (
-                        prep.finish(output),
-                        Self::from_inner(mean),
-                        Self::from_inner(variance),
-                    )
-                }
-            }
+            record::<B, C, 3>([x, gamma, beta], (epsilon, relu), |[x, gamma, beta]| {
+                B::batch_norm_train_fast(x, gamma, beta, epsilon, relu)
+            })
+        }
+
+        fn batch_norm_add_relu_train_fast(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            residual: FloatTensor<Self>,
+            epsilon: f64,
+        ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+            record::<B, C, 4>(
+                [x, gamma, beta, residual],
+                (epsilon, true),
+                |[x, gamma, beta, residual]| {
+                    B::batch_norm_add_relu_train_fast(x, gamma, beta, residual, epsilon)
+                },
+            )
         }
     }
 }
