@@ -6,7 +6,7 @@
 #     warm-up) and the second of two epochs of our Learner (train/examples/bench_train.rs) vs the
 #     peer's `lenet5-mnist --epochs 1`;
 #   - ResNet-18 (tutorial, 10 classes) on random 3x32x32, batch 128, SGD 0.1 m0.9: 2 warm-up +
-#     8 timed steps on both sides;
+#     20 timed steps on both sides (8 left runs 20–30 % apart from one to the next);
 #   - inference: infer/examples/bench_infer.rs vs the peer's lenet5-infer-throughput and
 #     resnet18-cifar-throughput (as scripts/bench-infer-vs-pytorch.sh).
 # Takes several minutes on 2 cores; run it on a quiet machine. Raw JSON lines stay in the
@@ -30,8 +30,8 @@ peer() { echo "peer: $*" >&2; "$PY" "$PEER" "$@" --jsonl "$out/torch.jsonl" > /d
 ours lenet5-mnist-train-bare
 peer lenet5-mnist --epochs 1 --test-batch-size 256
 ours lenet5-mnist-train-learner --learner-epochs 2
-peer resnet18-cifar-throughput --batch-size 128 --warmup 2 --steps 8 --infer-batch-size 256 --infer-steps 20
-ours resnet18-cifar-train
+peer resnet18-cifar-throughput --batch-size 128 --warmup 2 --steps 20 --infer-batch-size 256 --infer-steps 20
+ours resnet18-cifar-train --resnet-steps 20
 cargo run -q -p infer --example bench_infer | tee -a "$out/ours.jsonl"
 peer lenet5-infer-throughput --big-batch 256
 
