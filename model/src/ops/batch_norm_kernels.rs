@@ -1,14 +1,16 @@
-//! The models' batch normalization: in training mode on the flex CPU backend, our kernel with
-//! its own backward; everywhere else (evaluation, wgpu, CUDA, ndarray) burn's
-//! `BatchNorm::forward`.
+//! The models' batch normalization on the flex CPU backend: our kernels, in training mode with
+//! their own backward, in evaluation mode as one affine pass; on every other backend (wgpu,
+//! CUDA, ndarray) burn's `BatchNorm::forward`.
 //!
 //! burn 0.22 runs a training batch norm on flex through its generic composition: the
 //! statistics through `swap_dims` + `reshape` (a transposed copy of the activation for the mean
 //! and another for the variance), the backward through a dozen broadcast element-wise
 //! operations; in a ResNet-18 step that was about a seventh of the time. These kernels read the
-//! NCHW planes where they are: two passes over the input for the statistics and one for the
-//! output, two in the backward. The result is burn's (tested against it), running statistics
-//! included; they plug in through burn's backend-extension API like [`super::conv_kernels`].
+//! NCHW planes where they are: one pass over the input for the statistics and one for the
+//! output, two in the backward. A ReLU that follows (and a residual block's shortcut before it)
+//! is folded into the output pass, its gradient mask into the backward. The result is burn's
+//! (tested against it), running statistics included; the kernels plug in through burn's
+//! backend-extension API like [`super::conv_kernels`].
 
 use burn::nn::BatchNorm;
 use burn::prelude::*;
