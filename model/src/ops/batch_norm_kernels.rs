@@ -70,10 +70,8 @@ fn batch_norm<const D: usize>(
     #[cfg(feature = "flex")]
     if fits(&x) && x.device().is_autodiff() && bn.training.is_enabled() {
         let (gamma, beta) = (bn.gamma.val(), bn.beta.val());
-        let (output, mean, variance) = match residual {
-            Some(residual) => flex::batch_norm_add_relu_train(x, gamma, beta, residual, bn.epsilon),
-            None => flex::batch_norm_train(x, gamma, beta, bn.epsilon, relu),
-        };
+        let (output, mean, variance) =
+            flex::batch_norm_train(x, [gamma, beta], residual, (bn.epsilon, relu));
         // As burn's `BatchNorm::forward_train`: running = (1 − m)·running + m·batch, with the
         // batch's biased variance.
         let device = output.device();
@@ -386,47 +384,32 @@ mod flex {
     };
     use burn::prelude::*;
 
-    /// `x [N, C, ...]` through [`BatchNormKernels::batch_norm_train_fast`]: the output
-    /// (through a ReLU when `relu`), the batch mean and the biased batch variance (the last two
-    /// detached).
+    /// `x [N, C, ...]` through [`BatchNormKernels`]: the output (plus `residual` when given,
+    /// then through a ReLU when `relu`; a residual always comes with the ReLU), the batch mean
+    /// and the biased batch variance (the last two detached).
     pub(super) fn batch_norm_train<const D: usize>(
         x: Tensor<D>,
-        gamma: Tensor<1>,
-        beta: Tensor<1>,
-        epsilon: f64,
-        relu: bool,
+        [gamma, beta]: [Tensor<1>; 2],
+        residual: Option<Tensor<D>>,
+        (epsilon, relu): (f64, bool),
     ) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
-        let (output, mean, variance) = <Dispatch as BatchNormKernels>::batch_norm_train_fast(
+        let (x, gamma, beta) = (
             x.into_dispatch(),
             gamma.into_dispatch(),
             beta.into_dispatch(),
-            epsilon,
-            relu,
         );
-        (
-            Tensor::from_dispatch(output),
-            Tensor::from_dispatch(mean),
-            Tensor::from_dispatch(variance),
-        )
-    }
-
-    /// `relu(bn(x) + residual)` through [`BatchNormKernels::batch_norm_add_relu_train_fast`]:
-    /// the output, the batch mean and the biased batch variance (the last two detached).
-    pub(super) fn batch_norm_add_relu_train<const D: usize>(
-        x: Tensor<D>,
-        gamma: Tensor<1>,
-        beta: Tensor<1>,
-        residual: Tensor<D>,
-        epsilon: f64,
-    ) -> (Tensor<D>, Tensor<1>, Tensor<1>) {
-        let (output, mean, variance) =
-            <Dispatch as BatchNormKernels>::batch_norm_add_relu_train_fast(
-                x.into_dispatch(),
-                gamma.into_dispatch(),
-                beta.into_dispatch(),
+        let (output, mean, variance) = match residual {
+            Some(residual) => <Dispatch as BatchNormKernels>::batch_norm_add_relu_train_fast(
+                x,
+                gamma,
+                beta,
                 residual.into_dispatch(),
                 epsilon,
-            );
+            ),
+            None => {
+                <Dispatch as BatchNormKernels>::batch_norm_train_fast(x, gamma, beta, epsilon, relu)
+            }
+        };
         (
             Tensor::from_dispatch(output),
             Tensor::from_dispatch(mean),

@@ -532,9 +532,7 @@ fn im2col(
     let [kh, kw] = g.kernel;
     let (plane, in_plane) = (g.out_plane(), g.in_plane());
     let row_len = count * plane;
-    let spans: Vec<TapSpan> = (0..kh * kw)
-        .map(|tap| TapSpan::of(g, [tap / kw, tap % kw]))
-        .collect();
+    let spans = TapSpan::all(g);
     for_each_slice(
         &mut cols[..g.patch_len() * row_len],
         row_len,
@@ -573,6 +571,14 @@ impl TapSpan {
             cols: range(1),
             offset,
         }
+    }
+
+    /// The spans of all `KH·KW` taps, row-major (`kh·KW + kw`).
+    fn all(g: &ConvGeometry) -> Vec<Self> {
+        let [kh, kw] = g.kernel;
+        (0..kh * kw)
+            .map(|tap| Self::of(g, [tap / kw, tap % kw]))
+            .collect()
     }
 
     /// Writes this tap's view of the input plane `src [H, W]` into `dst [OH, OW]`, zeros
@@ -667,10 +673,10 @@ impl TapSpan {
 
 crate::multiversion! {
     /// `dst[k] = src[k·stride]` for every `k` (`src` holds at least `(len − 1)·stride + 1`
-    /// values), written so that strides 1 and 2 vectorize.
+    /// values), written so that stride 2 vectorizes. Unit strides are plain copies at the call
+    /// site.
     fn gather(src: &[f32], dst: &mut [f32], stride: usize) {
         match stride {
-            1 => dst.copy_from_slice(&src[..dst.len()]),
             2 => {
                 // Whole pairs first; the last value may lack its partner at the end of `src`.
                 let pairs = (src.len() / 2).min(dst.len());
@@ -706,9 +712,7 @@ fn col2im(cols: &mut [f32], g: &ConvGeometry, count: usize, dx: &mut [f32], para
     let [kh, kw] = g.kernel;
     let plane = g.out_plane();
     let row_len = count * plane;
-    let spans: Vec<TapSpan> = (0..kh * kw)
-        .map(|tap| TapSpan::of(g, [tap / kw, tap % kw]))
-        .collect();
+    let spans = TapSpan::all(g);
     if TapSpan::is_flat(g) {
         for_each_slice(
             &mut cols[..g.patch_len() * row_len],
