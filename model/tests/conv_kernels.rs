@@ -2,7 +2,8 @@
 //! `conv2d`: outputs and the gradients of input, weight and bias, over strides, paddings (also
 //! asymmetric), dilations and kernel sizes, including batches split into several chunks and
 //! maps smaller than the kernel (the dense form). Max pooling against `max_pool2d`, and
-//! training-mode batch norm against burn's `BatchNorm` (output, gradients, running statistics).
+//! training-mode batch norm against burn's `BatchNorm` (output, gradients, running statistics);
+//! the fused SGD step against burn's tensor ops, bit for bit.
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -343,5 +344,66 @@ fn batch_norm_evaluation_matches_burn() {
             ours,
             reference,
         );
+    }
+}
+
+#[test]
+fn sgd_step_matches_burns_tensor_ops() {
+    use model::ops::sgd_kernels::sgd_step_reference;
+    use model::ops::{MomentumCoefficients, SgdCoefficients, sgd_step};
+    let device = Device::flex();
+    let momentum = |momentum, dampening, nesterov| {
+        Some(MomentumCoefficients {
+            momentum,
+            dampening,
+            nesterov,
+        })
+    };
+    let settings = [
+        (None, None),
+        (Some(0.01), None),
+        (None, momentum(0.9, 0.0, false)),
+        (Some(5e-4), momentum(0.9, 0.1, false)),
+        (Some(5e-4), momentum(0.8, 0.0, true)),
+        (Some(5e-4), momentum(0.8, 0.3, true)),
+    ];
+    // Small (one thread); large, split into uneven chunks; a transposed (strided) view.
+    let params: [(Tensor<2>, &str); 3] = [
+        (
+            Tensor::random([3, 5], Distribution::Default, &device),
+            "3x5",
+        ),
+        (
+            Tensor::random([7, 10_001], Distribution::Default, &device),
+            "7x10001",
+        ),
+        (
+            Tensor::random([40, 30], Distribution::Default, &device).transpose(),
+            "transposed 30x40",
+        ),
+    ];
+    for (weight_decay, momentum) in settings {
+        let coefficients = SgdCoefficients {
+            weight_decay,
+            momentum,
+        };
+        for (param, name) in &params {
+            let (mut ours, mut reference) = ((param.clone(), None), (param.clone(), None));
+            for step in 0..3 {
+                let grad = Tensor::random(param.shape(), Distribution::Default, &device);
+                let lr = 0.1 / (step + 1) as f64;
+                ours = sgd_step(&coefficients, lr, ours.0, grad.clone(), ours.1);
+                reference = sgd_step_reference(&coefficients, lr, reference.0, grad, reference.1);
+                let what = format!("{coefficients:?}, {name}, step {step}");
+                let bits = |t: &Tensor<2>| t.to_data().try_into_vec::<f32>().unwrap();
+                assert_eq!(bits(&ours.0), bits(&reference.0), "parameter: {what}");
+                assert_eq!(
+                    ours.1.as_ref().map(bits),
+                    reference.1.as_ref().map(bits),
+                    "velocity: {what}"
+                );
+                assert_ne!(bits(&ours.0), bits(param), "the step moved nothing: {what}");
+            }
+        }
     }
 }

@@ -40,13 +40,14 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
 use clap::Parser;
 use data::{DatasetKind, Pipeline, PreparedDataset, Split};
+use model::ops::{MomentumCoefficients, SgdCoefficients};
 use model::{ModelConfig, Network};
+use train::sgd::FusedSgd;
 
 const SEED: u64 = 42;
 /// The bench names, in the order they run.
@@ -140,15 +141,19 @@ fn emit(
     println!("{line}");
 }
 
-/// PyTorch's SGD: momentum without dampening.
+/// `train`'s SGD (PyTorch's: momentum without dampening), one fused pass per parameter on flex.
 fn sgd(momentum: f64) -> ModuleOptimizer {
-    SgdConfig::new()
-        .with_momentum(Some(
-            MomentumConfig::new()
-                .with_momentum(momentum)
-                .with_dampening(0.0),
-        ))
-        .init()
+    FusedSgd {
+        coefficients: SgdCoefficients {
+            weight_decay: None,
+            momentum: Some(MomentumCoefficients {
+                momentum: momentum as f32,
+                dampening: 0.0,
+                nesterov: false,
+            }),
+        },
+    }
+    .into()
 }
 
 /// One optimizer step on a batch; returns the updated network and the batch's loss.

@@ -12,6 +12,7 @@ pub mod preset;
 pub mod progress;
 pub mod resume_loader;
 pub mod run_dir;
+pub mod sgd;
 pub mod training;
 
 pub use common::{Backend, CliError};

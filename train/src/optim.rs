@@ -1,8 +1,9 @@
-//! Optimizer and learning-rate schedule of a [`TrainConfig`], built from burn-optim.
+//! Optimizer and learning-rate schedule of a [`TrainConfig`]: SGD is ours ([`FusedSgd`], one
+//! pass per parameter on flex), Adam/AdamW and the schedules are burn-optim's.
 //!
-//! Defaults follow PyTorch, so that the tutorials' recipes reproduce: burn's `MomentumConfig`
-//! defaults to dampening 0.1 (PyTorch's SGD: 0) and burn's Adam/AdamW to ε = 1e-5 (PyTorch:
-//! 1e-8, which matters for the small gradients of sigmoid networks).
+//! Defaults follow PyTorch, so that the tutorials' recipes reproduce: SGD's momentum has no
+//! dampening (burn's `MomentumConfig` defaults to 0.1) and Adam/AdamW take ε = 1e-8 (burn's
+//! default is 1e-5, which matters for the small gradients of sigmoid networks).
 
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::lr_scheduler::LrSchedulerConfig;
@@ -10,10 +11,11 @@ use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::lr_scheduler::linear::LinearLrSchedulerConfig;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::optim::lr_scheduler::sequential::SequentialLrSchedulerConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
+use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
+use model::ops::{MomentumCoefficients, SgdCoefficients};
 
 use crate::config::{OptimizerKind, SchedulerKind, TrainConfig};
+use crate::sgd::FusedSgd;
 
 /// PyTorch's default ε of Adam and AdamW.
 const PYTORCH_ADAM_EPSILON: f32 = 1e-8;
@@ -23,18 +25,17 @@ pub fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
     let decay =
         (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
     match config.optimizer {
-        OptimizerKind::Sgd => {
-            let momentum = (config.momentum > 0.0).then(|| {
-                MomentumConfig::new()
-                    .with_momentum(config.momentum)
-                    .with_dampening(0.0)
-                    .with_nesterov(config.nesterov)
-            });
-            SgdConfig::new()
-                .with_momentum(momentum)
-                .with_weight_decay(decay)
-                .init()
+        OptimizerKind::Sgd => FusedSgd {
+            coefficients: SgdCoefficients {
+                weight_decay: (config.weight_decay > 0.0).then_some(config.weight_decay as f32),
+                momentum: (config.momentum > 0.0).then_some(MomentumCoefficients {
+                    momentum: config.momentum as f32,
+                    dampening: 0.0,
+                    nesterov: config.nesterov,
+                }),
+            },
         }
+        .into(),
         OptimizerKind::Adam => AdamConfig::new()
             .with_epsilon(PYTORCH_ADAM_EPSILON)
             .with_weight_decay(decay)

@@ -18,6 +18,7 @@ mod gemm;
 pub mod im2col;
 pub mod max_pool_kernels;
 pub mod pool2d;
+pub mod sgd_kernels;
 #[cfg(feature = "flex")]
 #[macro_use]
 mod simd;
@@ -31,4 +32,5 @@ pub use corr2d::{
 };
 pub use edge::{edge_image, edge_kernel, learn_edge_kernel};
 pub use pool2d::{PoolMode, pool2d, pool2d_nchw};
+pub use sgd_kernels::{MomentumCoefficients, SgdCoefficients, sgd_step};
 pub use threads::{is_compute_thread, on_compute_threads};
