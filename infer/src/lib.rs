@@ -1,5 +1,5 @@
 //! The `infer` command-line tool as a library: argument parsing ([`cli`]), the model to run
-//! ([`run`]: a training run folder or the embedded LeNet-5), preparing users' images
+//! ([`run`](mod@run): a training run folder or the embedded LeNet-5), preparing users' images
 //! ([`preprocess`]), and the subcommands ([`predict`], [`eval`], [`samples`], [`summary_cmd`]),
 //! with their pictures ([`draw`]). `main.rs` only parses and reports errors.
 

@@ -65,7 +65,7 @@ pub enum ImageStyle {
 /// Reads and decodes an image file. Errors are ONE line naming the file and the
 /// problem, e.g. "digit.png: no such file", "samples/: is a directory, not an
 /// image", "x.png: empty file (0 bytes)", "notes.txt: not a PNG, JPEG or BMP
-/// image", "cut.png: truncated or corrupt PNG (<decoder message>)".
+/// image", `cut.png: truncated or corrupt PNG (<decoder message>)`.
 ///
 /// The format is recognised from the file's content, not its name.
 pub fn load_image(path: &Path) -> Result<DynamicImage, String> {

@@ -29,7 +29,7 @@ const DENSE_MAX_LEN: usize = 1 << 23;
 
 /// Whether [`conv2d_forward_dense`] and [`conv2d_backward_dense`] suit this convolution: the
 /// input map has fewer pixels than the kernel has taps, the batch has at least
-/// [`DENSE_MIN_BATCH`] images, and `D` fits in [`DENSE_MAX_LEN`] floats.
+/// [`DENSE_MIN_BATCH`] images, and `D` fits in `DENSE_MAX_LEN` floats.
 pub fn suits_dense(g: &ConvGeometry) -> bool {
     let dense_len = (g.channels_out * g.out_plane()).checked_mul(g.channels_in * g.in_plane());
     let [x_len, w_len, _] = g.lens();

@@ -15,8 +15,8 @@
 //! threads meet once per convolution instead of once per operation, and the weight and bias
 //! gradients are per-group sums added at the end. Small batches (batch-1 inference) instead
 //! split each operation across the threads, in chunks of up to [`COLS_BUDGET`] floats.
-//! Patches are unfolded tap by tap as whole shifted runs ([`TapSpan`]), or, for small strided
-//! maps, through a table of input-pixel indices ([`TapTable`]).
+//! Patches are unfolded tap by tap as whole shifted runs (`TapSpan`), or, for small strided
+//! maps, through a table of input-pixel indices (`TapTable`).
 //! Only `groups == 1` (ungrouped convolution) is handled here; callers fall back to burn for
 //! grouped convolutions.
 
@@ -340,7 +340,7 @@ fn forward_chunk(
 /// Backward convolution: from the output gradient `grad [N, Co, OH, OW]`, the gradients of
 /// `x`, `weight` and the bias, each only where `want = [x, weight, bias]` asks for it.
 ///
-/// With one group of images per thread ([`Split`]), each group sums its own weight and bias
+/// With one group of images per thread (`Split`), each group sums its own weight and bias
 /// gradients, added up at the end.
 pub fn conv2d_backward(
     x: &[f32],
