@@ -1,9 +1,10 @@
 //! Our flex kernels against burn's own ops. Convolution (`model::ops::conv_kernels`) against
 //! `conv2d`: outputs and the gradients of input, weight and bias, over strides, paddings (also
 //! asymmetric), dilations and kernel sizes, including batches split into several chunks and
-//! maps smaller than the kernel (the dense form). Max pooling against `max_pool2d`, and
-//! training-mode batch norm against burn's `BatchNorm` (output, gradients, running statistics);
-//! the fused SGD step against burn's tensor ops, bit for bit.
+//! maps smaller than the kernel (the dense form) or small enough for masked copies. Max
+//! pooling against `max_pool2d`, training-mode batch norm against burn's `BatchNorm` (output,
+//! gradients, running statistics), and the fused SGD step against burn's tensor ops, bit for
+//! bit.
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -70,6 +71,15 @@ const CASES: &[Case] = &[
     case([8, 3, 3, 4], 5, [5, 3], [1, 2], [(2, 1), (0, 2)], [1, 1], true),
     case([8, 2, 2, 3], 3, [3, 3], [1, 1], [(2, 2); 2], [2, 2], false),
     case([8, 2, 2, 2], 3, [3, 3], [1, 1], [(3, 3); 2], [1, 1], true),
+    // Small "same" maps, by masked shifted copies: ResNet-18's 3x3 on 8x8 and 4x4 (also at
+    // batch 1), then asymmetric padding with a non-square kernel, padding that adds output rows,
+    // dilation.
+    case([4, 8, 8, 8], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([8, 16, 4, 4], 12, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
+    case([1, 8, 4, 4], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([3, 4, 5, 6], 5, [3, 5], [1, 1], [(2, 0), (2, 2)], [1, 1], true),
+    case([2, 3, 4, 6], 4, [3, 3], [1, 1], [(3, 3), (1, 1)], [1, 1], false),
+    case([2, 3, 6, 6], 4, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
     case([9, 64, 32, 32], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
 ];
