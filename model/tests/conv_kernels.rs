@@ -1,7 +1,8 @@
 //! Our flex kernels against burn's own ops. Convolution (`model::ops::conv_kernels`) against
 //! `conv2d`: outputs and the gradients of input, weight and bias, over strides, paddings (also
 //! asymmetric), dilations and kernel sizes, including batches split into several chunks and
-//! maps smaller than the kernel (the dense form) or small enough for masked copies. Max
+//! maps smaller than the kernel (the dense form), small enough for masked copies, or 3x3 "same"
+//! ones by Winograd. Max
 //! pooling against `max_pool2d`, training-mode batch norm against burn's `BatchNorm` (output,
 //! gradients, running statistics), and the fused SGD step against burn's tensor ops, bit for
 //! bit.
@@ -78,6 +79,12 @@ const CASES: &[Case] = &[
     case([8, 16, 4, 4], 12, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([1, 8, 4, 4], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([3, 4, 5, 6], 5, [3, 5], [1, 1], [(2, 0), (2, 2)], [1, 1], true),
+    // 3x3 "same" with 64 channels or more by Winograd (ops::winograd): odd sizes (partial
+    // tiles), batch 1, and enough images for several chunks per thread, the last one with fewer
+    // images than vector lanes.
+    case([3, 64, 7, 5], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([1, 64, 4, 4], 72, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
+    case([36, 64, 8, 8], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([2, 3, 4, 6], 4, [3, 3], [1, 1], [(3, 3), (1, 1)], [1, 1], false),
     case([2, 3, 6, 6], 4, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
@@ -416,4 +423,23 @@ fn sgd_step_matches_burns_tensor_ops() {
             }
         }
     }
+}
+
+#[test]
+fn winograd_applies_to_wide_small_same_convolutions_only() {
+    use model::ops::im2col::ConvGeometry;
+    use model::ops::winograd::suits_winograd;
+    let geometry = |x: [usize; 4], co: usize, k: usize, stride: usize, padding: usize| {
+        let padding = [(padding, padding); 2];
+        ConvGeometry::new(x, [co, x[1], k, k], [stride; 2], padding, [1, 1]).unwrap()
+    };
+    // ResNet-18 on 32x32: the 3x3 "same" layers on 8x8 and 4x4 maps.
+    assert!(suits_winograd(&geometry([128, 64, 8, 8], 64, 3, 1, 1)));
+    assert!(suits_winograd(&geometry([128, 128, 4, 4], 128, 3, 1, 1)));
+    // Few channels, large maps, stride 2, other kernels and paddings.
+    assert!(!suits_winograd(&geometry([128, 32, 8, 8], 32, 3, 1, 1)));
+    assert!(!suits_winograd(&geometry([128, 64, 32, 32], 64, 3, 1, 1)));
+    assert!(!suits_winograd(&geometry([128, 64, 8, 8], 128, 3, 2, 1)));
+    assert!(!suits_winograd(&geometry([128, 64, 8, 8], 64, 5, 1, 2)));
+    assert!(!suits_winograd(&geometry([128, 64, 8, 8], 64, 3, 1, 0)));
 }

@@ -97,6 +97,9 @@ pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
 pub(super) mod flex {
     use super::super::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
     use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
+    use super::super::winograd::{
+        conv2d_forward_winograd, conv2d_input_grad_winograd, suits_winograd,
+    };
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
@@ -211,6 +214,8 @@ pub(super) mod flex {
         let bias = bias.as_ref().map(values);
         let forward = if suits_dense(&g) {
             conv2d_forward_dense
+        } else if suits_winograd(&g) {
+            conv2d_forward_winograd
         } else {
             conv2d_forward
         };
@@ -268,12 +273,18 @@ pub(super) mod flex {
                 ];
             };
             let (x, weight, grad) = (values(&x), values(&weight), values(&grad));
-            let backward = if suits_dense(&g) {
-                conv2d_backward_dense
+            let (x, weight, grad) = (slice(&x), slice(&weight), slice(&grad));
+            let grads = if suits_dense(&g) {
+                conv2d_backward_dense(x, weight, grad, &g, want)
+            } else if suits_winograd(&g) {
+                // The input gradient by Winograd, the weight and bias gradients by im2col.
+                let [want_x, want_w, want_b] = want;
+                let mut grads = conv2d_backward(x, weight, grad, &g, [false, want_w, want_b]);
+                grads.x = want_x.then(|| conv2d_input_grad_winograd(grad, weight, &g));
+                grads
             } else {
-                conv2d_backward
+                conv2d_backward(x, weight, grad, &g, want)
             };
-            let grads = backward(slice(&x), slice(&weight), slice(&grad), &g, want);
             let [kh, kw] = g.kernel;
             let [h, w] = g.input;
             [

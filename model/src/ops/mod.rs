@@ -23,6 +23,8 @@ pub mod sgd_kernels;
 #[macro_use]
 mod simd;
 pub mod threads;
+#[cfg(feature = "flex")]
+pub mod winograd;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};
 pub use batch_norm::{BatchNormState, batch_norm};
