@@ -138,11 +138,21 @@ fn run(
 }
 
 fn assert_close<const D: usize>(what: &str, ours: Tensor<D>, burn: Tensor<D>) {
+    assert_close_within(what, ours, burn, 1e-4);
+}
+
+/// `ours` and `burn` agree within `tolerance` times the larger of 1 and burn's largest value.
+fn assert_close_within<const D: usize>(
+    what: &str,
+    ours: Tensor<D>,
+    burn: Tensor<D>,
+    tolerance: f32,
+) {
     assert_eq!(ours.dims(), burn.dims(), "{what}: shape");
     let scale = burn.clone().abs().max().into_scalar::<f32>().max(1.0);
     let diff = (ours - burn).abs().max().into_scalar::<f32>();
     assert!(
-        diff <= 1e-4 * scale,
+        diff <= tolerance * scale,
         "{what}: max |ours - burn| = {diff} (scale {scale})"
     );
 }
@@ -286,6 +296,18 @@ fn batch_norm_training_matches_burn() {
             bn.beta = Param::from_tensor(beta.clone().detach().require_grad());
             bn
         };
+        // The two sides round differently, so a ReLU may pass a value within rounding of zero on
+        // one side and stop it on the other. The probe is zero there: no gradient flows from
+        // such values on either side (far from zero, x itself is only exact to about 3e-5).
+        let probe = {
+            let x = Tensor::<D>::from_data(x_data.clone(), device);
+            let r = Tensor::<D>::from_data(residual_data.clone(), device);
+            let pre = match then {
+                Then::AddRelu => layer().forward(x) + r,
+                _ => layer().forward(x),
+            };
+            probe * pre.abs().greater_elem(1e-3).float()
+        };
         let (ours, burns) = (layer(), layer());
         // Two steps, so that the running statistics are blended twice.
         for step in 0..2 {
@@ -314,7 +336,10 @@ fn batch_norm_training_matches_burn() {
             let ([y_ref, gx_ref], [gg_ref, gb_ref], gr_ref) = run(&burns, false);
             assert_close(&what("output"), y, y_ref);
             assert_close(&what("input grad"), gx, gx_ref);
-            assert_close(&what("gamma grad"), gg, gg_ref);
+            // γ's gradient sums x̂ over a channel. Far from zero, x̂ is only exact to about
+            // 1.5e-5 on either side (the rounding of x itself), and that error adds up.
+            let gamma_tolerance = if mean.abs() > 100.0 { 1e-3 } else { 1e-4 };
+            assert_close_within(&what("gamma grad"), gg, gg_ref, gamma_tolerance);
             assert_close(&what("beta grad"), gb, gb_ref);
             assert_eq!(gr.is_some(), gr_ref.is_some(), "{}", what("residual grad"));
             if let (Some(gr), Some(gr_ref)) = (gr, gr_ref) {
