@@ -98,7 +98,8 @@ pub(super) mod flex {
     use super::super::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
     use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
     use super::super::winograd::{
-        conv2d_forward_winograd, conv2d_input_grad_winograd, suits_winograd,
+        conv2d_forward_winograd, conv2d_input_grad_winograd, conv2d_weight_grad_winograd,
+        suits_winograd,
     };
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -277,10 +278,12 @@ pub(super) mod flex {
             let grads = if suits_dense(&g) {
                 conv2d_backward_dense(x, weight, grad, &g, want)
             } else if suits_winograd(&g) {
-                // The input gradient by Winograd, the weight and bias gradients by im2col.
+                // The input and weight gradients by Winograd, the bias gradient by im2col's
+                // kernel (a sum over the output gradient).
                 let [want_x, want_w, want_b] = want;
-                let mut grads = conv2d_backward(x, weight, grad, &g, [false, want_w, want_b]);
+                let mut grads = conv2d_backward(x, weight, grad, &g, [false, false, want_b]);
                 grads.x = want_x.then(|| conv2d_input_grad_winograd(grad, weight, &g));
+                grads.weight = want_w.then(|| conv2d_weight_grad_winograd(x, grad, &g));
                 grads
             } else {
                 conv2d_backward(x, weight, grad, &g, want)

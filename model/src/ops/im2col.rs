@@ -469,7 +469,7 @@ pub fn conv2d_backward(
 }
 
 /// The element-wise sum of the `len`-long parts of `parts` (the first part, added to).
-fn sum_parts(mut parts: Vec<f32>, len: usize) -> Vec<f32> {
+pub(crate) fn sum_parts(mut parts: Vec<f32>, len: usize) -> Vec<f32> {
     if len > 0 {
         let (total, rest) = parts.split_at_mut(len);
         for part in rest.chunks_exact(len) {

@@ -1,6 +1,6 @@
 //! 3x3 stride-1 convolution with padding 1 (ResNet's and VGG's) by Winograd's minimal filtering
-//! F(2x2, 3x3): the forward pass, and the input gradient, which is the same convolution of the
-//! output gradient with each kernel turned 180° and the channels swapped.
+//! F(2x2, 3x3): the forward pass, the input gradient (the same convolution of the output
+//! gradient with each kernel turned 180° and the channels swapped) and the weight gradient.
 //!
 //! im2col multiplies 9 kernel taps per output pixel and channel pair. Winograd's algorithm
 //! computes each 2x2 output tile from its 4x4 input window `d` with 16 multiplications instead
@@ -18,12 +18,15 @@
 //! convolution by rounding only. ResNet-18's 64@8x8 layer (batch 128) runs its forward pass in
 //! 2.7 ms instead of 3.5 ms, 128@4x4 in 2.1 instead of 3.3 ms.
 //!
-//! The weight gradient stays with [`super::im2col`].
+//! The weight gradient is the transposed algorithm, F(3x3, 2x2): `dW = Gᵀ [Σ (A g Aᵀ) ⊙ (Bᵀ d
+//! B)] G` over the 2x2 tiles `g` of the output gradient, the same input transform `V`, and one
+//! GEMM per position summing over tiles and images ([`conv2d_weight_grad_winograd`]); 64@8x8
+//! forward + backward 10.0 → 8.6 ms, 128@4x4 8.9 → 7.6 ms.
 
 use rayon::prelude::*;
 
 use super::gemm::gemm;
-use super::im2col::{ConvGeometry, for_each_slice, with_scratch};
+use super::im2col::{ConvGeometry, for_each_slice, sum_parts, with_scratch};
 
 /// Tile positions: the 4x4 transformed window.
 const POSITIONS: usize = 16;
@@ -148,6 +151,17 @@ struct Tiling {
 }
 
 impl Tiling {
+    /// The tiling of an `h x w` map for a chunk of `count` images.
+    fn new([h, w]: [usize; 2], count: usize) -> Self {
+        Self {
+            h,
+            w,
+            tiles_h: h.div_ceil(2),
+            tiles_w: w.div_ceil(2),
+            images: count.next_multiple_of(LANES),
+        }
+    }
+
     /// Tiles per image.
     fn tiles(&self) -> usize {
         self.tiles_h * self.tiles_w
@@ -221,6 +235,56 @@ crate::multiversion! {
     }
 }
 
+/// How a batch of `n` images is cut: images per group (one group per thread when the batch
+/// allows), whether each group's operations are themselves split across the threads (a single
+/// group), and images per chunk (whole lane blocks, as many as [`WINOGRAD_BUDGET`] holds for
+/// `channels` channels of `tiles` tiles).
+fn batch_split(n: usize, channels: usize, tiles: usize) -> (usize, bool, usize) {
+    let threads = rayon::current_num_threads();
+    let (per_group, parallel) = if threads > 1 && n >= threads {
+        (n.div_ceil(threads), false)
+    } else {
+        (n, true)
+    };
+    let per_block = channels * POSITIONS * tiles * LANES;
+    let chunk = (WINOGRAD_BUDGET / per_block).max(1) * LANES;
+    (
+        per_group,
+        parallel,
+        chunk.min(per_group.next_multiple_of(LANES)),
+    )
+}
+
+/// `V [C, 16, columns]` of images `first..first + count` of `x [N, C, H, W]`: one task per
+/// channel, one lane block at a time. Lanes past `count` are zero.
+fn transform_inputs(
+    x: &[f32],
+    [c, h, w]: [usize; 3],
+    (first, count): (usize, usize),
+    tiling: Tiling,
+    v: &mut [f32],
+    parallel: bool,
+) {
+    let (plane, columns, pw) = (h * w, tiling.columns(), tiling.padded_w());
+    for_each_slice(v, POSITIONS * columns, parallel, |channel, v| {
+        let mut padded = vec![[0.0f32; LANES]; (2 * tiling.tiles_h + 2) * pw];
+        for block in 0..tiling.images / LANES {
+            for lane in 0..LANES {
+                let image = block * LANES + lane;
+                let src =
+                    (image < count).then(|| &x[((first + image) * c + channel) * plane..][..plane]);
+                for row in 0..h {
+                    let dst = &mut padded[(row + 1) * pw + 1..][..w];
+                    for (col, d) in dst.iter_mut().enumerate() {
+                        d[lane] = src.map_or(0.0, |src| src[row * w + col]);
+                    }
+                }
+            }
+            input_transform(&padded, tiling, block, v);
+        }
+    });
+}
+
 /// The 3x3 "same" convolution of `x [N, C, H, W]` with the transformed kernel `u [Co, C, 16]`,
 /// plus `bias [Co]`: `[N, Co, H, W]`.
 fn convolve(
@@ -235,54 +299,19 @@ fn convolve(
     if out.is_empty() {
         return out;
     }
-    let threads = rayon::current_num_threads();
-    let (per_group, parallel) = if threads > 1 && n >= threads {
-        (n.div_ceil(threads), false)
-    } else {
-        (n, true)
-    };
     let tiles = tiles_h * tiles_w;
-    // Whole lane blocks of images, as many as the budget holds.
-    let per_block = c.max(co) * POSITIONS * tiles * LANES;
-    let chunk = (WINOGRAD_BUDGET / per_block).max(1) * LANES;
-    let chunk = chunk.min(per_group.next_multiple_of(LANES));
+    let (per_group, parallel, chunk) = batch_split(n, c.max(co), tiles);
     let group = |(index, out): (usize, &mut [f32])| {
         let (first_image, images) = (index * per_group, out.len() / (co * plane));
         let longest = chunk * tiles * POSITIONS;
         with_scratch([c.max(co) * longest, co * longest], |v, m| {
             for start in (0..images).step_by(chunk) {
                 let count = chunk.min(images - start);
-                let tiling = Tiling {
-                    h,
-                    w,
-                    tiles_h,
-                    tiles_w,
-                    images: count.next_multiple_of(LANES),
-                };
+                let tiling = Tiling::new([h, w], count);
                 let columns = tiling.columns();
-                // V [C, 16, columns]: one task per input channel, one lane block at a time.
                 let v_all = &mut v[..c * POSITIONS * columns];
-                for_each_slice(v_all, POSITIONS * columns, parallel, |channel, v| {
-                    let pw = tiling.padded_w();
-                    let mut padded = vec![[0.0f32; LANES]; (2 * tiles_h + 2) * pw];
-                    for block in 0..tiling.images / LANES {
-                        for lane in 0..LANES {
-                            let image = block * LANES + lane;
-                            if image >= count {
-                                break;
-                            }
-                            let src = &x[((first_image + start + image) * c + channel) * plane..]
-                                [..plane];
-                            for (row, src) in src.chunks_exact(w).enumerate() {
-                                let dst = &mut padded[(row + 1) * pw + 1..][..w];
-                                for (d, &s) in dst.iter_mut().zip(src) {
-                                    d[lane] = s;
-                                }
-                            }
-                        }
-                        input_transform(&padded, tiling, block, v);
-                    }
-                });
+                let first = first_image + start;
+                transform_inputs(x, [c, h, w], (first, count), tiling, v_all, parallel);
                 let v_all = &*v_all;
                 // M [Co, 16, columns]: M[:, ξ, :] = U[ξ] [Co, C] × V[:, ξ, :].
                 let m = &mut m[..co * POSITIONS * columns];
@@ -361,4 +390,164 @@ pub fn conv2d_input_grad_winograd(grad: &[f32], weight: &[f32], g: &ConvGeometry
         g.channels_in,
         None,
     )
+}
+
+/// `Gᵀ [m0, m1, m2, m3]`, the weight gradient's output transform along one dimension.
+#[inline(always)]
+fn weight_grad_1d(m: [f32; 4]) -> [f32; 3] {
+    let half_sum = (m[1] + m[2]) * 0.5;
+    [m[0] + half_sum, (m[1] - m[2]) * 0.5, half_sum + m[3]]
+}
+
+crate::multiversion! {
+    /// `GT [16, columns, Co]` of lane block `block` from `pixels [count_block, h·w, Co]` (the
+    /// block's images, pixel-major): each 2x2 output-gradient tile `g` as `A g Aᵀ`, with
+    /// `A = [[1, 0], [1, 1], [1, −1], [0, −1]]`, on all `Co` channels at once.
+    fn gradient_transform(pixels: &[f32], tiling: Tiling, block: usize, co: usize, gt: &mut [f32]) {
+        let (h, w, columns) = (tiling.h, tiling.w, tiling.columns());
+        let images = pixels.len() / (h * w * co).max(1);
+        let zeros = vec![0.0f32; co];
+        // Along one dimension: [g0, g0 + g1, g0 − g1, −g1].
+        let transform = |g0: &[f32], g1: &[f32], out: [&mut [f32]; 4]| {
+            let [a, b, c, d] = out;
+            for k in 0..co {
+                a[k] = g0[k];
+                b[k] = g0[k] + g1[k];
+                c[k] = g0[k] - g1[k];
+                d[k] = -g1[k];
+            }
+        };
+        let mut rows = vec![0.0f32; 8 * co];
+        for ti in 0..tiling.tiles_h {
+            for tj in 0..tiling.tiles_w {
+                for lane in 0..LANES {
+                    let t = (ti * tiling.tiles_w + tj) * tiling.images + block * LANES + lane;
+                    let at = |position: usize| position * columns * co + t * co;
+                    if lane >= images {
+                        for position in 0..POSITIONS {
+                            gt[at(position)..][..co].fill(0.0);
+                        }
+                        continue;
+                    }
+                    let image = &pixels[lane * h * w * co..][..h * w * co];
+                    let pixel = |r: usize, col: usize| {
+                        let (oh, ow) = (2 * ti + r, 2 * tj + col);
+                        if oh < h && ow < w {
+                            &image[(oh * w + ow) * co..][..co]
+                        } else {
+                            &zeros[..]
+                        }
+                    };
+                    // Down the tile's two columns: rows[col][a], 4 x Co each.
+                    let (left, right) = rows.split_at_mut(4 * co);
+                    for (col, out) in [left, right].into_iter().enumerate() {
+                        let [a, b, c, d] = {
+                            let (a, rest) = out.split_at_mut(co);
+                            let (b, rest) = rest.split_at_mut(co);
+                            let (c, d) = rest.split_at_mut(co);
+                            [a, b, c, d]
+                        };
+                        transform(pixel(0, col), pixel(1, col), [a, b, c, d]);
+                    }
+                    // Then along each of the 4 rows.
+                    for a in 0..4 {
+                        let (g0, g1) = (&rows[a * co..][..co], &rows[4 * co + a * co..][..co]);
+                        let [p0, p1, p2, p3] = [0, 1, 2, 3].map(|b| at(a * 4 + b));
+                        let (low, high) = gt.split_at_mut(p1);
+                        let out0 = &mut low[p0..][..co];
+                        let (q1, rest) = high.split_at_mut(p2 - p1);
+                        let (q2, q3) = rest.split_at_mut(p3 - p2);
+                        transform(g0, g1, [out0, &mut q1[..co], &mut q2[..co], &mut q3[..co]]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Weight gradient: from `x [N, C, H, W]` and `grad [N, Co, H, W]`, `dW [Co, C, 3, 3]` by
+/// F(3x3, 2x2), the transpose of the forward's F(2x2, 3x3): `dW = Gᵀ [Σ (A g Aᵀ) ⊙ (Bᵀ d B)] G`
+/// over every 2x2 tile `g` of the output gradient and its 4x4 input window `d`. The sum over
+/// tiles and images is one GEMM per position `ξ`, `M[ξ] [Co, C] = GT[ξ] × V[:, ξ, :]ᵀ`, with
+/// both operands laid out along the sum (column-major) as the GEMM crate reads them fastest.
+pub fn conv2d_weight_grad_winograd(x: &[f32], grad: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    let [x_len, w_len, out_len] = g.lens();
+    assert_eq!(
+        (x.len(), grad.len()),
+        (x_len, out_len),
+        "conv2d_weight_grad_winograd: sizes"
+    );
+    let (n, c, co, [h, w]) = (g.batch, g.channels_in, g.channels_out, g.input);
+    let (plane, tiles_h, tiles_w) = (h * w, h.div_ceil(2), w.div_ceil(2));
+    let tiles = tiles_h * tiles_w;
+    let (per_group, parallel, chunk) = batch_split(n, c.max(co), tiles);
+    let groups = n.div_ceil(per_group);
+    // Per group: M [16, C, Co] (each M[ξ] column-major [Co, C]), summed over its images.
+    let mut sums = vec![0.0f32; groups * POSITIONS * co * c];
+    let group = |(index, m): (usize, &mut [f32])| {
+        let first_image = index * per_group;
+        let images = per_group.min(n - first_image);
+        let longest = chunk * tiles * POSITIONS;
+        with_scratch([c * longest, co * longest], |v, gt| {
+            let mut pixels = vec![0.0f32; LANES * plane * co];
+            for start in (0..images).step_by(chunk) {
+                let count = chunk.min(images - start);
+                let tiling = Tiling::new([h, w], count);
+                let columns = tiling.columns();
+                let first = first_image + start;
+                let v = &mut v[..c * POSITIONS * columns];
+                transform_inputs(x, [c, h, w], (first, count), tiling, v, parallel);
+                let gt = &mut gt[..co * POSITIONS * columns];
+                for block in 0..tiling.images / LANES {
+                    // The block's output gradient, pixel-major [image, pixel, Co].
+                    let in_block = count.saturating_sub(block * LANES).min(LANES);
+                    for lane in 0..in_block {
+                        let image = first + block * LANES + lane;
+                        let src = &grad[image * co * plane..][..co * plane];
+                        let dst = &mut pixels[lane * plane * co..][..plane * co];
+                        for (channel, src) in src.chunks_exact(plane).enumerate() {
+                            for (pixel, &value) in src.iter().enumerate() {
+                                dst[pixel * co + channel] = value;
+                            }
+                        }
+                    }
+                    let pixels = &pixels[..in_block * plane * co];
+                    gradient_transform(pixels, tiling, block, co, gt);
+                }
+                let (v, gt) = (&*v, &*gt);
+                for position in 0..POSITIONS {
+                    // M[ξ] [Co, C] (+)= GT[ξ] [Co, columns] × V[:, ξ, :]ᵀ [columns, C]
+                    gemm(
+                        [co, c, columns],
+                        (&mut m[position * co * c..][..co * c], 1, co),
+                        start > 0,
+                        (&gt[position * columns * co..], 1, co),
+                        (&v[position * columns..], 1, POSITIONS * columns),
+                        parallel,
+                    );
+                }
+            }
+        });
+    };
+    if groups > 1 {
+        sums.par_chunks_mut(POSITIONS * co * c)
+            .enumerate()
+            .for_each(group);
+    } else {
+        group((0, &mut sums));
+    }
+    let m = sum_parts(sums, POSITIONS * co * c);
+    // dW[co, c] = Gᵀ M G, from the 16 positions of M[:, c, co].
+    let mut dw = vec![0.0f32; w_len];
+    for_each_slice(&mut dw, 9, true, |pair, dw| {
+        let (channel_out, channel_in) = (pair / c, pair % c);
+        let at = |position: usize| m[position * co * c + channel_in * co + channel_out];
+        let cols: [[f32; 3]; 4] =
+            std::array::from_fn(|col| weight_grad_1d(std::array::from_fn(|r| at(r * 4 + col))));
+        for kh in 0..3 {
+            let row = weight_grad_1d(std::array::from_fn(|col| cols[col][kh]));
+            dw[kh * 3..][..3].copy_from_slice(&row);
+        }
+    });
+    dw
 }
