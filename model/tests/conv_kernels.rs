@@ -85,6 +85,9 @@ const CASES: &[Case] = &[
     case([3, 64, 7, 5], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([1, 64, 4, 4], 72, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([36, 64, 8, 8], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
+    // ... and on maps of one tile or less, below the dense form's batch.
+    case([2, 64, 1, 1], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([3, 64, 2, 3], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([2, 3, 4, 6], 4, [3, 3], [1, 1], [(3, 3), (1, 1)], [1, 1], false),
     case([2, 3, 6, 6], 4, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
