@@ -79,17 +79,14 @@ const CASES: &[Case] = &[
     case([8, 16, 4, 4], 12, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([1, 8, 4, 4], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([3, 4, 5, 6], 5, [3, 5], [1, 1], [(2, 0), (2, 2)], [1, 1], true),
-    // 3x3 "same" with 64 channels or more by Winograd (ops::winograd): odd sizes (partial
-    // tiles), batch 1, and enough images for several chunks per thread, the last one with fewer
-    // images than vector lanes.
-    case([3, 64, 7, 5], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
-    case([1, 64, 4, 4], 72, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
+    // 3x3 "same" with 64 channels or more and 16 images or more by Winograd (ops::winograd):
+    // odd sizes (partial tiles), a group that fills only part of its last block of vector
+    // lanes, and several chunks per thread, the last one with fewer images than lanes.
+    case([16, 64, 7, 5], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
+    case([17, 64, 4, 4], 72, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([36, 64, 8, 8], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
-    // ... and on maps of one tile or less, below the dense form's batch.
-    case([2, 64, 1, 1], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
-    case([3, 64, 2, 3], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
-    case([2, 3, 4, 6], 4, [3, 3], [1, 1], [(3, 3), (1, 1)], [1, 1], false),
-    case([2, 3, 6, 6], 4, [3, 3], [1, 1], [(2, 2); 2], [2, 2], true),
+    // ... and below Winograd's batch: im2col.
+    case([3, 64, 4, 4], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     // Big enough to be split into several chunks of images (more than 16 MiB of patches).
     case([9, 64, 32, 32], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
 ];
@@ -454,7 +451,7 @@ fn sgd_step_matches_burns_tensor_ops() {
 }
 
 #[test]
-fn winograd_applies_to_wide_small_same_convolutions_only() {
+fn winograd_applies_to_wide_small_same_convolutions_of_batches_only() {
     use model::ops::im2col::ConvGeometry;
     use model::ops::winograd::suits_winograd;
     let geometry = |x: [usize; 4], co: usize, k: usize, stride: usize, padding: usize| {
@@ -470,4 +467,7 @@ fn winograd_applies_to_wide_small_same_convolutions_only() {
     assert!(!suits_winograd(&geometry([128, 64, 8, 8], 128, 3, 2, 1)));
     assert!(!suits_winograd(&geometry([128, 64, 8, 8], 64, 5, 1, 2)));
     assert!(!suits_winograd(&geometry([128, 64, 8, 8], 64, 3, 1, 0)));
+    // Batch-1 inference and batches that fill few vector lanes.
+    assert!(!suits_winograd(&geometry([1, 64, 8, 8], 64, 3, 1, 1)));
+    assert!(!suits_winograd(&geometry([8, 64, 8, 8], 64, 3, 1, 1)));
 }

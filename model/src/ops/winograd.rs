@@ -43,13 +43,20 @@ const WINOGRAD_MAX_PLANE: usize = 256;
 /// per channel pair. 32@8x8: 3.0–3.3 ms either way; 16@28x28: 15 against 11–13 ms.
 const WINOGRAD_MIN_CHANNELS: usize = 64;
 
+/// Fewest images for Winograd: its transforms and GEMMs work on whole blocks of [`LANES`]
+/// images, so a smaller batch wastes most of them (ResNet-18 at batch 1 took 23–27 ms instead
+/// of 3.4–4.1 ms); batch-1 inference stays on im2col.
+const WINOGRAD_MIN_BATCH: usize = 2 * LANES;
+
 /// Whether the Winograd kernels suit this convolution: 3x3, stride 1, dilation 1, padding 1 on
 /// every side (so the output is the input's size), a map of at most `WINOGRAD_MAX_PLANE`
-/// (256) pixels and at least `WINOGRAD_MIN_CHANNELS` (64) channels in and out.
+/// (256) pixels, at least `WINOGRAD_MIN_CHANNELS` (64) channels in and out, and a batch of at
+/// least `WINOGRAD_MIN_BATCH` (16) images.
 pub fn suits_winograd(g: &ConvGeometry) -> bool {
     let [x_len, w_len, _] = g.lens();
     x_len > 0
         && w_len > 0
+        && g.batch >= WINOGRAD_MIN_BATCH
         && g.kernel == [3, 3]
         && g.stride == [1, 1]
         && g.dilation == [1, 1]
