@@ -45,7 +45,6 @@ use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
 use clap::Parser;
 use data::{DatasetKind, Pipeline, PreparedDataset, Split};
-use model::ops::{MomentumCoefficients, SgdCoefficients};
 use model::{ModelConfig, Network};
 use train::sgd::FusedSgd;
 
@@ -143,17 +142,7 @@ fn emit(
 
 /// `train`'s SGD (PyTorch's: momentum without dampening), one fused pass per parameter on flex.
 fn sgd(momentum: f64) -> ModuleOptimizer {
-    FusedSgd {
-        coefficients: SgdCoefficients {
-            weight_decay: None,
-            momentum: Some(MomentumCoefficients {
-                momentum: momentum as f32,
-                dampening: 0.0,
-                nesterov: false,
-            }),
-        },
-    }
-    .into()
+    FusedSgd::new(momentum, false, 0.0).into()
 }
 
 /// One optimizer step on a batch; returns the updated network and the batch's loss.

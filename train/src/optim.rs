@@ -12,7 +12,6 @@ use burn::optim::lr_scheduler::linear::LinearLrSchedulerConfig;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::optim::lr_scheduler::sequential::SequentialLrSchedulerConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
-use model::ops::{MomentumCoefficients, SgdCoefficients};
 
 use crate::config::{OptimizerKind, SchedulerKind, TrainConfig};
 use crate::sgd::FusedSgd;
@@ -25,17 +24,9 @@ pub fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
     let decay =
         (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
     match config.optimizer {
-        OptimizerKind::Sgd => FusedSgd {
-            coefficients: SgdCoefficients {
-                weight_decay: (config.weight_decay > 0.0).then_some(config.weight_decay as f32),
-                momentum: (config.momentum > 0.0).then_some(MomentumCoefficients {
-                    momentum: config.momentum as f32,
-                    dampening: 0.0,
-                    nesterov: config.nesterov,
-                }),
-            },
+        OptimizerKind::Sgd => {
+            FusedSgd::new(config.momentum, config.nesterov, config.weight_decay).into()
         }
-        .into(),
         OptimizerKind::Adam => AdamConfig::new()
             .with_epsilon(PYTORCH_ADAM_EPSILON)
             .with_weight_decay(decay)

@@ -8,7 +8,7 @@
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource, join_path};
 use burn::prelude::*;
-use model::ops::{SgdCoefficients, sgd_step};
+use model::ops::{MomentumCoefficients, SgdCoefficients, sgd_step};
 
 /// The optimizer: its [`SgdCoefficients`]; the learning rate comes with each step.
 #[derive(Clone, Debug)]
@@ -22,6 +22,22 @@ pub struct FusedSgd {
 pub struct FusedSgdState<const D: usize> {
     /// The velocity after the last step; `None` without momentum.
     pub velocity: Option<Tensor<D>>,
+}
+
+impl FusedSgd {
+    /// PyTorch's `torch.optim.SGD(momentum, nesterov, weight_decay)`, without dampening; a
+    /// momentum or weight decay of 0 turns it off.
+    pub fn new(momentum: f64, nesterov: bool, weight_decay: f64) -> Self {
+        let coefficients = SgdCoefficients {
+            weight_decay: (weight_decay > 0.0).then_some(weight_decay as f32),
+            momentum: (momentum > 0.0).then_some(MomentumCoefficients {
+                momentum: momentum as f32,
+                dampening: 0.0,
+                nesterov,
+            }),
+        };
+        Self { coefficients }
+    }
 }
 
 /// The record field of burn's `SgdState` that holds `MomentumState`, and its tensor.

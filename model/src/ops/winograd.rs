@@ -406,6 +406,19 @@ fn weight_grad_1d(m: [f32; 4]) -> [f32; 3] {
     [m[0] + half_sum, (m[1] - m[2]) * 0.5, half_sum + m[3]]
 }
 
+/// Entry `b` of the output-gradient transform along one dimension, `A [g0, g1] = [g0, g0 + g1,
+/// g0 − g1, −g1]`, written to `dst` for every channel of `g0`, `g1` (equal lengths).
+#[inline(always)]
+fn gradient_entry(b: usize, g0: &[f32], g1: &[f32], dst: &mut [f32]) {
+    let pairs = dst.iter_mut().zip(g0.iter().zip(g1));
+    match b {
+        0 => dst.copy_from_slice(g0),
+        1 => pairs.for_each(|(d, (x, y))| *d = x + y),
+        2 => pairs.for_each(|(d, (x, y))| *d = x - y),
+        _ => pairs.for_each(|(d, (_, y))| *d = -y),
+    }
+}
+
 crate::multiversion! {
     /// `GT [16, columns, Co]` of lane block `block` from `pixels [count_block, h·w, Co]` (the
     /// block's images, pixel-major): each 2x2 output-gradient tile `g` as `A g Aᵀ`, with
@@ -414,17 +427,8 @@ crate::multiversion! {
         let (h, w, columns) = (tiling.h, tiling.w, tiling.columns());
         let images = pixels.len() / (h * w * co).max(1);
         let zeros = vec![0.0f32; co];
-        // Along one dimension: [g0, g0 + g1, g0 − g1, −g1].
-        let transform = |g0: &[f32], g1: &[f32], out: [&mut [f32]; 4]| {
-            let [a, b, c, d] = out;
-            for k in 0..co {
-                a[k] = g0[k];
-                b[k] = g0[k] + g1[k];
-                c[k] = g0[k] - g1[k];
-                d[k] = -g1[k];
-            }
-        };
-        let mut rows = vec![0.0f32; 8 * co];
+        // `A g` down the tile's two columns: `columns_ag[col·4 + a]`, `Co` values each.
+        let mut columns_ag = vec![0.0f32; 8 * co];
         for ti in 0..tiling.tiles_h {
             for tj in 0..tiling.tiles_w {
                 for lane in 0..LANES {
@@ -445,26 +449,17 @@ crate::multiversion! {
                             &zeros[..]
                         }
                     };
-                    // Down the tile's two columns: rows[col][a], 4 x Co each.
-                    let (left, right) = rows.split_at_mut(4 * co);
-                    for (col, out) in [left, right].into_iter().enumerate() {
-                        let [a, b, c, d] = {
-                            let (a, rest) = out.split_at_mut(co);
-                            let (b, rest) = rest.split_at_mut(co);
-                            let (c, d) = rest.split_at_mut(co);
-                            [a, b, c, d]
-                        };
-                        transform(pixel(0, col), pixel(1, col), [a, b, c, d]);
+                    for (entry, dst) in columns_ag.chunks_exact_mut(co).enumerate() {
+                        let (col, a) = (entry / 4, entry % 4);
+                        gradient_entry(a, pixel(0, col), pixel(1, col), dst);
                     }
-                    // Then along each of the 4 rows.
+                    // Then `(A g) Aᵀ` along each of the 4 rows.
                     for a in 0..4 {
-                        let (g0, g1) = (&rows[a * co..][..co], &rows[4 * co + a * co..][..co]);
-                        let [p0, p1, p2, p3] = [0, 1, 2, 3].map(|b| at(a * 4 + b));
-                        let (low, high) = gt.split_at_mut(p1);
-                        let out0 = &mut low[p0..][..co];
-                        let (q1, rest) = high.split_at_mut(p2 - p1);
-                        let (q2, q3) = rest.split_at_mut(p3 - p2);
-                        transform(g0, g1, [out0, &mut q1[..co], &mut q2[..co], &mut q3[..co]]);
+                        let g0 = &columns_ag[a * co..][..co];
+                        let g1 = &columns_ag[(4 + a) * co..][..co];
+                        for b in 0..4 {
+                            gradient_entry(b, g0, g1, &mut gt[at(a * 4 + b)..][..co]);
+                        }
                     }
                 }
             }
