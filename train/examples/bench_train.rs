@@ -11,7 +11,9 @@
 //!   timed: `train_images_per_s` = 60,000 / the last epoch's seconds (`epoch_seconds` lists them
 //!   all). A test pass (10,000 images, batch 256) is timed separately (`test_seconds`,
 //!   `test_accuracy`), so that `train_plus_test_images_per_s` can be compared with the Learner's
-//!   epoch time, which includes it.
+//!   epoch time, which includes it. With `--bare-resident` the whole split is uploaded once and
+//!   each batch is picked by index on the device, as the PyTorch peer's loop does
+//!   (`lenet5-mnist-train-bare-resident`): the difference is what the `DataLoader` costs.
 //! - `lenet5-mnist-train-learner`: the same recipe through the `train` library (preset
 //!   `lenet5-mnist`, `--learner-epochs` epochs, burn's `SupervisedTraining` + `Learner`, metrics,
 //!   checkpoints), run in a child process of this binary so that its progress output goes to
@@ -23,7 +25,7 @@
 //!   "tutorial ResNet18") on random 3x32x32 tensors (4 batches, cycled), batch `--resnet-batch`
 //!   (128), SGD lr 0.1 momentum 0.9 dampening 0, bare loop: `--resnet-warmup` (2) warm-up steps,
 //!   then `--resnet-steps` (8) timed steps, waited for once at the end as the peer does (a GPU
-//!   queues the steps).
+//!   queues the steps). Each warm-up step is waited for and its time printed on stderr.
 //!
 //! MNIST is looked for as `train` does (`CNN_DATA_DIR`, the user cache, ...);
 //! `scripts/bench-vs-pytorch.sh` points `CNN_DATA_DIR` at `../shared/data`, runs this side by
@@ -37,14 +39,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};
 use clap::Parser;
-use data::{DatasetKind, Pipeline, PreparedDataset, Split};
+use data::{ClassificationBatch, DatasetKind, Pipeline, PreparedDataset, Split};
 use model::{ModelConfig, Network};
 use train::sgd::FusedSgd;
 
@@ -69,6 +71,11 @@ struct Args {
     /// Timed epochs of the bare LeNet-5 loop.
     #[arg(long, default_value_t = 1)]
     bare_epochs: usize,
+    /// The bare loop with the whole training split on the device, batches picked by index there
+    /// (the PyTorch peer's way), instead of burn's `DataLoader` and the batcher; its JSON line is
+    /// named `lenet5-mnist-train-bare-resident`.
+    #[arg(long)]
+    bare_resident: bool,
     /// Epochs of the Learner run.
     #[arg(long, default_value_t = 1)]
     learner_epochs: usize,
@@ -161,7 +168,67 @@ fn train_step(
     (optim.step(lr, net, grads), loss)
 }
 
-fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
+/// A training split uploaded whole to the device, batches cut out of it by index on the device
+/// (as the PyTorch peer's loop does): `images` `[N, C, H, W]`, `labels` `[N]`.
+struct ResidentSplit {
+    images: Tensor<4>,
+    labels: Tensor<1, Int>,
+}
+
+impl ResidentSplit {
+    fn upload(split: &PreparedDataset, device: &Device) -> Self {
+        let [c, h, w] = split.shape();
+        let (n, size) = (split.len(), c * h * w);
+        let mut pixels = vec![0.0f32; n * size];
+        for (i, out) in pixels.chunks_exact_mut(size).enumerate() {
+            split.image_into(i, out);
+        }
+        let labels: Vec<i64> = (0..n).map(|i| split.label(i) as i64).collect();
+        Self {
+            images: Tensor::from_data(TensorData::new(pixels, [n, c, h, w]), device),
+            labels: Tensor::from_data(TensorData::new(labels, [n]), device),
+        }
+    }
+
+    /// One shuffled epoch of `(images [B, C, H, W], targets [B])` batches (the last may be short).
+    fn epoch(
+        &self,
+        rng: &mut data::augment::SplitMix64,
+        batch: usize,
+    ) -> impl Iterator<Item = (Tensor<4>, Tensor<1, Int>)> + '_ {
+        let n = self.labels.dims()[0];
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        for i in (1..n).rev() {
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+        }
+        let order = Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &self.labels.device());
+        (0..n).step_by(batch).map(move |start| {
+            let picked = order.clone().slice(start..(start + batch).min(n));
+            (
+                self.images.clone().select(0, picked.clone()),
+                self.labels.clone().select(0, picked),
+            )
+        })
+    }
+}
+
+/// One epoch of training batches, from `resident` when given, else from `loader`.
+fn epoch_batches<'a>(
+    resident: Option<&'a ResidentSplit>,
+    loader: &'a dyn DataLoader<ClassificationBatch>,
+    rng: &mut data::augment::SplitMix64,
+    batch: usize,
+) -> Box<dyn Iterator<Item = (Tensor<4>, Tensor<1, Int>)> + 'a> {
+    match resident {
+        Some(split) => Box::new(split.epoch(rng, batch)),
+        None => Box::new(loader.iter().map(|batch| {
+            let batch = batch.expect("batch");
+            (batch.images, batch.targets)
+        })),
+    }
+}
+
+fn lenet5_bare(device: &Device, backend: &str, epochs: usize, resident: bool) {
     const BATCH: usize = 64;
     const WARMUP_BATCHES: usize = 20;
     let raw = data::load(DatasetKind::Mnist, Split::Train, None).expect("MNIST train split");
@@ -177,7 +244,7 @@ fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
         .batch_size(BATCH)
         .shuffle(SEED)
         .set_device(autodiff.clone())
-        .build(train_set);
+        .build(train_set.clone());
     let test_loader = DataLoaderBuilder::new(pipeline.batcher(raw.shape(), Split::Test, SEED))
         .batch_size(256)
         .set_device(device.clone())
@@ -190,10 +257,12 @@ fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
     let mut optim = sgd(0.5);
     let lr = 0.01;
 
+    let resident = resident.then(|| ResidentSplit::upload(&train_set, &autodiff));
+    let mut shuffle = data::augment::SplitMix64::new(SEED);
+    let mut batches = || epoch_batches(resident.as_ref(), &*train_loader, &mut shuffle, BATCH);
     let mut last_loss = None;
-    for batch in train_loader.iter().take(WARMUP_BATCHES) {
-        let batch = batch.expect("batch");
-        let (updated, loss) = train_step(net, &mut optim, lr, batch.images, batch.targets);
+    for (images, targets) in batches().take(WARMUP_BATCHES) {
+        let (updated, loss) = train_step(net, &mut optim, lr, images, targets);
         net = updated;
         last_loss = Some(loss);
     }
@@ -206,10 +275,9 @@ fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
     for _ in 0..epochs {
         let mut images = 0;
         let start = Instant::now();
-        for batch in train_loader.iter() {
-            let batch = batch.expect("batch");
-            images += batch.images.dims()[0];
-            let (updated, loss) = train_step(net, &mut optim, lr, batch.images, batch.targets);
+        for (batch_images, targets) in batches() {
+            images += batch_images.dims()[0];
+            let (updated, loss) = train_step(net, &mut optim, lr, batch_images, targets);
             net = updated;
             last_loss = Some(loss);
         }
@@ -238,7 +306,11 @@ fn lenet5_bare(device: &Device, backend: &str, epochs: usize) {
     let test_s = start.elapsed().as_secs_f64();
 
     emit(
-        "lenet5-mnist-train-bare",
+        if resident.is_some() {
+            "lenet5-mnist-train-bare-resident"
+        } else {
+            "lenet5-mnist-train-bare"
+        },
         backend,
         BATCH,
         Some(train_len as f64 / train_s),
@@ -373,16 +445,20 @@ fn resnet18_train(device: &Device, backend: &str, args: &Args) {
         let (images, targets) = batches[i % batches.len()].clone();
         train_step(net, &mut optim, lr, images, targets)
     };
-    let mut last_loss = None;
+    // Each warm-up step is waited for and its time printed on stderr: on a GPU the first ones
+    // compile and autotune the kernels (minutes with an empty cache), which shows it progress.
     for i in 0..warmup {
+        let start = Instant::now();
         let (updated, loss) = step(net, i);
         net = updated;
-        last_loss = Some(loss);
+        let loss = loss.into_scalar::<f32>();
+        eprintln!(
+            "resnet18 warm-up step {}/{warmup}: {:.3} s, loss {loss:.4}",
+            i + 1,
+            start.elapsed().as_secs_f64()
+        );
     }
-    // Wait for the warm-up, then time the steps as one queue, waited for at the end.
-    if let Some(loss) = last_loss.take() {
-        loss.into_scalar::<f32>();
-    }
+    let mut last_loss = None;
     let start = Instant::now();
     for i in 0..steps {
         let (updated, loss) = step(net, warmup + i);
@@ -442,7 +518,9 @@ fn run(args: Args) {
             continue;
         }
         match name {
-            "lenet5-mnist-train-bare" => lenet5_bare(&device, &backend, args.bare_epochs),
+            "lenet5-mnist-train-bare" => {
+                lenet5_bare(&device, &backend, args.bare_epochs, args.bare_resident)
+            }
             "lenet5-mnist-train-learner" => lenet5_learner(&backend, args.learner_epochs),
             _ => resnet18_train(&device, &backend, &args),
         }
