@@ -89,5 +89,59 @@ pub fn device(requested: Option<Backend>) -> Result<Device, CliError> {
             )));
         }
     };
+    #[cfg(feature = "wgpu")]
+    if backend == Backend::Wgpu {
+        return wgpu_device();
+    }
     Ok(backend.make_device())
+}
+
+/// The default wgpu device, its runtime set up now (once per process; later calls return the
+/// same device), so that a machine without a usable GPU driver gets one error line instead of a
+/// panic on a runtime thread at the first tensor. burn's `Device::wgpu_options().init()` makes
+/// the setup burn would make on first use (Vulkan first, then DX12 or OpenGL; the default
+/// options, `CUBECL_WGPU_MAX_TASKS` included).
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Result<Device, CliError> {
+    static DEVICE: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| init_wgpu(Device::wgpu_options()))
+        .clone()
+        .map_err(no_usable_gpu)
+}
+
+/// Sets up the wgpu runtime `options` select; the error as text.
+#[cfg(feature = "wgpu")]
+fn init_wgpu(options: burn::tensor::wgpu::WgpuOptions) -> Result<Device, String> {
+    options.init().map_err(|err| err.to_string())
+}
+
+/// The error line for a wgpu runtime that could not be set up.
+#[cfg(feature = "wgpu")]
+fn no_usable_gpu(err: String) -> CliError {
+    CliError::Failed(format!(
+        "no usable GPU for --backend wgpu ({err}); install a Vulkan, Metal or DX12 driver, \
+         or run on the CPU with --backend flex"
+    ))
+}
+
+#[cfg(all(test, feature = "wgpu"))]
+mod tests {
+    use super::*;
+
+    /// A machine without the GPU asked for gets an error line (exit code 1), not a panic; the
+    /// 64th discrete GPU stands in for a missing one. Runs only with
+    /// `cargo test -p common --features wgpu`.
+    #[test]
+    fn missing_gpu_is_an_error_not_a_panic() {
+        let missing = Device::wgpu_options().device_kind(DeviceKind::DiscreteGpu(63));
+        let err = init_wgpu(missing).map_err(no_usable_gpu).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        let message = err.to_string();
+        assert!(
+            message.starts_with("no usable GPU for --backend wgpu (No adapter available"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "one line: {message}");
+    }
 }
