@@ -13,7 +13,8 @@
 #   - PROFILE=1: 12 ResNet-18 steps under cubecl's profiling logger, one line per kernel with its
 #     GPU time ($out/profile.log), summed per kernel at the end;
 #   - cold start: LeNet-5 through the Learner (preset lenet5-mnist, 2 epochs) twice, the first
-#     time with empty kernel caches; the first epoch of each run against its second.
+#     time with an empty kernel cache (CLEAR_DRIVER_CACHE=1: the driver's too); the first epoch
+#     of each run against its second.
 # With an empty autotune cache the first ResNet-18 step takes about 95 s on an H100 (printed on
 # stderr); the whole script about 7 minutes.
 #
@@ -64,8 +65,10 @@ if [ "${PROFILE:-0}" = 1 ]; then
     rm -f cubecl.toml
 fi
 # Cold start. The kernel cache of `persistence` lives in target/environment (the workspace's
-# target dir); NVIDIA's driver keeps its own shader cache in ~/.cache/nvidia.
-rm -rf target/environment ~/.cache/nvidia
+# target dir); NVIDIA's driver keeps its own shader cache in ~/.cache/nvidia, cleared too with
+# CLEAR_DRIVER_CACHE=1 (as for the README's figures; it is the user's, so not by default).
+rm -rf target/environment
+[ "${CLEAR_DRIVER_CACHE:-0}" = 1 ] && rm -rf ~/.cache/nvidia
 extra learner-cold 300 --only lenet5-mnist-train-learner --learner-epochs 2
 extra learner-warm 300 --only lenet5-mnist-train-learner --learner-epochs 2
 
