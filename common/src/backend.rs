@@ -47,20 +47,21 @@ impl Backend {
         .find(|b| b.compiled_in())
     }
 
-    /// The device of this backend (the first GPU, or the CPU).
+    /// The device of this backend (the first GPU, or the CPU); an error where the GPU asked for
+    /// cannot be set up.
     #[allow(unreachable_code)]
-    fn make_device(self) -> Device {
+    fn make_device(self) -> Result<Device, CliError> {
         match self {
             #[cfg(feature = "flex")]
-            Backend::Flex => Device::flex(),
+            Backend::Flex => Ok(Device::flex()),
             // burn 0.22 deprecates ndarray in favour of flex; users still ask for it by name.
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)]
-            Backend::Ndarray => Device::ndarray(),
+            Backend::Ndarray => Ok(Device::ndarray()),
             #[cfg(feature = "wgpu")]
-            Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            Backend::Wgpu => wgpu_device(),
             #[cfg(feature = "cuda")]
-            Backend::Cuda => Device::cuda(0),
+            Backend::Cuda => Ok(Device::cuda(0)),
             #[allow(unreachable_patterns)]
             _ => unreachable!("backend {self:?} is not compiled in"),
         }
@@ -89,11 +90,7 @@ pub fn device(requested: Option<Backend>) -> Result<Device, CliError> {
             )));
         }
     };
-    #[cfg(feature = "wgpu")]
-    if backend == Backend::Wgpu {
-        return wgpu_device();
-    }
-    Ok(backend.make_device())
+    backend.make_device()
 }
 
 /// The default wgpu device, its runtime set up now (once per process; later calls return the
