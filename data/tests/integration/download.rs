@@ -8,9 +8,8 @@ use data::download::{fetch, sha256};
 use data::sources::Checksum;
 use data::{DatasetKind, Locator, Split};
 
-use crate::common::{
-    Reply, Server, TempDir, cifar_records, data_root, gzip, idx_labels, tar_gz, write_idx_split,
-};
+use crate::common::{TempDir, cifar_records, data_root, gzip, idx_labels, tar_gz, write_idx_split};
+use crate::http_server::{Reply, Server};
 
 fn server(routes: &[(&str, Reply)]) -> Server {
     Server::start(
@@ -61,7 +60,19 @@ fn fetch_verifies_and_renames_or_leaves_nothing() {
         false,
     )
     .unwrap();
-    assert_eq!(dir.list("sub"), ["labels.gz"]);
+    // A prefix of 8+ digits (torchvision's weight files) is checked as one; a shorter one
+    // never matches.
+    let digest = sha256(&gz);
+    let prefixed = dir.join("sub/prefixed.gz");
+    let url = format!("{}/ok.gz", srv.url());
+    fetch(&url, &prefixed, &digest[..8], Checksum::Download, false).unwrap();
+    let e = fetch_error(
+        &url,
+        &dir.join("short.gz"),
+        &digest[..4],
+        Checksum::Download,
+    );
+    assert!(e.contains("checksum mismatch"), "{e}");
 
     // Checksum mismatch: an error naming the file, and no file.
     let bad = dir.join("sub/bad.gz");
@@ -124,8 +135,8 @@ fn fetch_verifies_and_renames_or_leaves_nothing() {
     .to_string();
     assert!(e.contains("download of") && !e.contains('\n'), "{e}");
 
-    // Nothing but the two good files, no temporary leftovers.
-    assert_eq!(dir.list("sub"), ["labels.gz"]);
+    // Nothing but the three good files, no temporary leftovers.
+    assert_eq!(dir.list("sub"), ["labels.gz", "prefixed.gz"]);
     assert_eq!(dir.list(""), ["raw.gz", "sub"]);
 }
 

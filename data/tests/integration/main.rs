@@ -4,6 +4,7 @@ mod cifar;
 mod common;
 mod download;
 mod folder;
+mod http_server;
 mod idx;
 mod locate;
 mod pipeline;
