@@ -22,6 +22,9 @@ pub enum InteropError {
         /// What was missing, unexpected or mis-shaped.
         report: Box<LoadReport>,
     },
+    /// Pretrained weights unknown for the architecture, or not obtainable (the message says
+    /// where to put the file by hand).
+    Pretrained(String),
     /// The export could not be written.
     Write {
         /// The file.
@@ -50,6 +53,7 @@ impl fmt::Display for InteropError {
                 }
                 write!(f, " pass --allow-partial to load what fits")
             }
+            InteropError::Pretrained(message) => f.write_str(message),
             InteropError::Write { path, reason } => {
                 write!(f, "cannot write {}: {reason}", path.display())
             }

@@ -19,13 +19,16 @@
 //! ```
 //!
 //! Files: [`names`] (burn paths -> PyTorch keys per architecture), [`load`](mod@load),
-//! [`export`], [`error`].
+//! [`export`], [`pretrained`] (torchvision's ImageNet weights by name: table, cache, download),
+//! [`error`].
 
 pub mod error;
 pub mod export;
 pub mod load;
 pub mod names;
+pub mod pretrained;
 
 pub use error::InteropError;
 pub use export::{export_safetensors, safetensors_bytes};
 pub use load::{FileTensors, LoadOptions, LoadReport, load_tensors, load_weights, read_tensors};
+pub use pretrained::PretrainedWeights;

@@ -101,7 +101,23 @@ const WRAPPERS: [&str; 7] = [
     "model.module.",
 ];
 
-/// Reads every tensor of a `.safetensors` file or a `torch.save` file (`.pt`, `.pth`, ...).
+/// Whether the file starts as a safetensors file does: an 8-byte little-endian header length
+/// that fits in the file, then the header's `{`. (`torch.save` files start with a ZIP or a
+/// pickle signature.)
+fn looks_like_safetensors(path: &Path) -> bool {
+    let mut start = [0u8; 9];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read_exact(&mut start)
+    });
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    read.is_ok()
+        && start[8] == b'{'
+        && u64::from_le_bytes(start[..8].try_into().expect("8 bytes")) < size
+}
+
+/// Reads every tensor of a `.safetensors` file or a `torch.save` file (`.pt`, `.pth`, ...),
+/// told apart by their content (a safetensors file under another name is read as one).
 pub fn read_tensors(path: &Path) -> Result<FileTensors, InteropError> {
     let unreadable = |e: &dyn fmt::Display| InteropError::Unreadable {
         path: path.to_path_buf(),
@@ -119,7 +135,8 @@ pub fn read_tensors(path: &Path) -> Result<FileTensors, InteropError> {
     }
     let is_safetensors = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+        || looks_like_safetensors(path);
     let tensors = if is_safetensors {
         let mut store = SafetensorsStore::from_file(path).map_indices_contiguous(false);
         store.get_all_tensors().map_err(|e| unreadable(&e))?.clone()
