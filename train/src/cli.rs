@@ -70,6 +70,15 @@ pub struct Cli {
     /// With --init-from: load what fits and keep the initial values of the rest (reported).
     #[arg(long, requires = "init_from")]
     pub allow_partial: bool,
+    /// Start from torchvision's ImageNet weights of --model (e.g. resnet18), downloaded once
+    /// into torch's cache: fine-tuning with a new classifier. Image folders are then
+    /// normalized with ImageNet's mean and std, as torchvision's weights expect.
+    #[arg(long, requires = "model", conflicts_with_all = ["resume", "init_from"])]
+    pub pretrained: bool,
+    /// Base URL of a mirror of https://download.pytorch.org/models/ for --pretrained
+    /// [default: $CNN_WEIGHTS_MIRROR, else upstream].
+    #[arg(long, requires = "pretrained")]
+    pub weights_mirror: Option<String>,
     /// Train on the first N training images only.
     #[arg(long)]
     pub limit_train: Option<usize>,

@@ -80,6 +80,17 @@ pub fn resolve_config(cli: &Cli) -> Result<TrainConfig, CliError> {
         if pipeline_changed {
             fit_to_dataset(&mut config)?;
         }
+        if cli.pretrained {
+            interop::pretrained::lookup(&config.model.name).map_err(|e| usage(e.to_string()))?;
+            // torchvision's weights expect ImageNet's normalization (GoogLeNet's
+            // `transform_input` makes it mean = std = 0.5, a folder's default already).
+            if matches!(config.dataset, DatasetSource::Folder(_))
+                && config.model.name != "googlenet"
+            {
+                config.pipeline.mean = interop::pretrained::IMAGENET_MEAN.to_vec();
+                config.pipeline.std = interop::pretrained::IMAGENET_STD.to_vec();
+            }
+        }
         macro_rules! set {
             ($($field:ident),*) => { $(if let Some(v) = cli.$field { config.$field = v; })* };
         }
@@ -161,6 +172,20 @@ fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
     Ok(())
 }
 
+/// torchvision's ImageNet weights of `model` (`--pretrained`): the file in torch's cache, or
+/// downloaded into it.
+fn pretrained_weights(model: &str, cli: &Cli) -> Result<PathBuf, CliError> {
+    use std::io::IsTerminal;
+    let entry = interop::pretrained::lookup(model).map_err(|e| CliError::Usage(e.to_string()))?;
+    interop::pretrained::fetch(
+        entry,
+        &interop::pretrained::cache_dir(),
+        interop::pretrained::mirror(cli.weights_mirror.as_deref()).as_deref(),
+        std::io::stderr().is_terminal(),
+    )
+    .map_err(|e| CliError::Failed(e.to_string()))
+}
+
 /// Runs `train` as the command line asks.
 pub fn run(cli: Cli) -> Result<RunOutcome, CliError> {
     let started = Instant::now();
@@ -225,13 +250,17 @@ pub fn run(cli: Cli) -> Result<RunOutcome, CliError> {
     }
     check_shape(&config, train_set.shape())?;
     // Initial weights are read before the run folder exists: a bad file leaves nothing behind.
-    let init_from = match &cli.init_from {
-        Some(path) => Some((
-            path.clone(),
-            cli.allow_partial,
-            interop::read_tensors(path)
-                .map_err(|e| CliError::Usage(format!("--init-from: {e}")))?,
-        )),
+    let init_path = match &cli.init_from {
+        Some(path) => Some(path.clone()),
+        None if cli.pretrained => Some(pretrained_weights(&config.model.name, &cli)?),
+        None => None,
+    };
+    let init_from = match init_path {
+        Some(path) => {
+            let tensors = interop::read_tensors(&path)
+                .map_err(|e| CliError::Usage(format!("--init-from: {e}")))?;
+            Some((path, cli.allow_partial, tensors))
+        }
         None => None,
     };
 

@@ -147,3 +147,61 @@ fn bad_image_folders_are_refused_with_one_line_and_no_run_folder() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn pretrained_imagenet_weights_are_fine_tuned_with_a_new_head_and_imagenet_normalization() {
+    let root = scratch("pretrained");
+    let images = root.join("stripes");
+    write_split(&images, "train", 2, 0);
+    write_split(&images, "test", 1, 100);
+    // torchvision's resnet18 file in torch's cache (random weights here, as safetensors: the
+    // reader goes by content); the mirror refuses connections, so no download can happen.
+    let torch_home = root.join("torch");
+    let cache = torch_home.join("hub/checkpoints");
+    std::fs::create_dir_all(&cache).unwrap();
+    let resnet = model::ModelConfig::new("resnet18".into())
+        .init(&Device::flex())
+        .unwrap();
+    interop::export_safetensors(&resnet, &cache.join("resnet18-f37072fd.pth")).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = root.join("run");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--model", "resnet18", "--pretrained", "--dataset"])
+        .arg(&images)
+        .args(["--epochs", "1", "--batch-size", "2", "--weights-mirror"])
+        .arg(format!("http://127.0.0.1:{closed}/"))
+        .arg("--out")
+        .arg(&out)
+        .env("TORCH_HOME", &torch_home)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+    );
+    assert!(run.status.success(), "{stderr}");
+    // Everything but the 1000-class head: fc.weight [1000, 512] against a new [2, 512].
+    assert!(
+        stdout.contains("resnet18-f37072fd.pth")
+            && stdout.contains("fc.weight: file [1000, 512] vs network [2, 512]"),
+        "{stdout}"
+    );
+    let config = train::config::TrainConfig::load(out.join("config.json")).unwrap();
+    assert_eq!(config.pipeline.mean, [0.485, 0.456, 0.406]);
+    assert_eq!(config.model.num_classes, Some(2));
+    // Not an architecture torchvision publishes.
+    let (code, _, stderr) = train(&[
+        "--model",
+        "lenet5",
+        "--pretrained",
+        "--out",
+        root.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("lenet5"), "{stderr}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
