@@ -8,10 +8,7 @@ use std::sync::OnceLock;
 pub const IMAGENET_RESIZE: usize = 256;
 /// Side of the centre crop fed to the network.
 pub const IMAGENET_CROP: usize = 224;
-/// Per-channel mean (RGB).
-pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
-/// Per-channel standard deviation (RGB).
-pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+pub use interop::pretrained::{IMAGENET_MEAN, IMAGENET_STD};
 
 const CLASSES: &str = include_str!("../imagenet_classes.txt");
 

@@ -1,20 +1,23 @@
 //! The `infer` command-line tool as a library: argument parsing ([`cli`]), the model to run
 //! ([`run`](mod@run): a training run folder or the embedded LeNet-5), preparing users' images
-//! ([`preprocess`]), and the subcommands ([`predict`], [`eval`], [`samples`], [`summary_cmd`]),
-//! with their pictures ([`draw`]). `main.rs` only parses and reports errors.
+//! ([`preprocess`]), and the subcommands ([`predict`], [`eval`], [`samples`], [`summary_cmd`],
+//! the HTTP server [`serve`]), with their pictures ([`draw`]). `main.rs` only parses and reports errors.
 
 pub mod cli;
 pub mod draw;
 pub mod eval;
 pub mod imagenet;
+pub mod imagenet_folder;
 pub mod predict;
 pub mod preprocess;
 pub mod run;
 pub mod samples;
+pub mod serve;
 pub mod summary_cmd;
 
 use std::path::{Path, PathBuf};
 
+use burn::prelude::Device;
 use data::{DatasetKind, DatasetSource, ImageDataset, PreparedDataset, Split};
 
 pub use common::{Backend, CliError};
@@ -28,12 +31,7 @@ pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
     match cli.command {
         None => predict_command(&cli.predict, &device),
         Some(Command::Export(args)) => {
-            let model = match (&args.weights, &args.model) {
-                (Some(weights), Some(name)) => {
-                    LoadedModel::from_weights(weights, name, None, false, &device)?
-                }
-                _ => LoadedModel::load(args.run.as_deref(), &device)?,
-            };
+            let model = LoadedModel::from_args(&args.model, None, &device)?;
             interop::export_safetensors(&model.net, &args.out)
                 .map_err(|e| CliError::Failed(e.to_string()))?;
             println!(
@@ -45,93 +43,120 @@ pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
             );
             Ok(true)
         }
+        Some(Command::Serve(args)) => serve::serve(&args, &device).map(|()| true),
         Some(Command::Summary(args)) => {
             println!("{}", summary_cmd::summary(&args, &device)?);
             Ok(true)
         }
-        Some(Command::Eval(args)) => {
-            let model = LoadedModel::load(args.data.run.as_deref(), &device)?;
-            let (_, test) = test_set(&model, &args.data)?;
-            let evaluation = eval::evaluate(&model, &test);
-            let out = args.out.clone().unwrap_or_else(|| {
-                model
-                    .run_dir
-                    .as_deref()
-                    .unwrap_or(Path::new("."))
-                    .join("confusion.png")
-            });
-            let (png, _, _) = draw::confusion_png(
-                "Confusion matrix",
-                &evaluation.confusion,
-                &evaluation.class_names,
-            )
-            .map_err(CliError::Failed)?;
-            write_atomic(&out, &png)?;
-            if args.json {
-                println!("{}", evaluation.to_json());
-            } else {
-                println!(
-                    "model: {}\n{}confusion heat map: {}",
-                    model.source(),
-                    evaluation.to_text(),
-                    out.display()
-                );
-            }
-            Ok(true)
-        }
-        Some(Command::Samples(args)) => {
-            if args.n == 0 {
-                return Err(CliError::Usage("--n must be at least 1".into()));
-            }
-            let model = LoadedModel::load(args.data.run.as_deref(), &device)?;
-            let (raw, prepared) = test_set(&model, &args.data)?;
-            let indices = samples::choose(raw.len(), args.n, args.seed);
-            let tiles = samples::tiles(
-                &raw,
-                &prepared,
-                &indices,
-                (!args.truth_only).then_some(&model),
-            );
-            let heading = if args.truth_only {
-                "Ground Truth"
-            } else {
-                "Sample Test Predictions"
-            };
-            let columns = (args.n as f64).sqrt().ceil() as usize;
-            let (png, w, h) =
-                draw::sample_grid_png(heading, &tiles, columns).map_err(CliError::Failed)?;
-            write_atomic(&args.out, &png)?;
-            let wrong = tiles.iter().filter(|t| t.wrong).count();
-            println!(
-                "{} ({w}x{h}): {} images, {wrong} misclassified",
-                args.out.display(),
-                tiles.len()
-            );
-            Ok(true)
-        }
+        Some(Command::Eval(args)) => eval_command(&args, &device),
+        Some(Command::Samples(args)) => samples_command(&args, &device),
     }
 }
 
+/// `infer eval`: accuracy tables and the confusion heat map, or, for an ImageNet model on a
+/// folder of photos, top-1 / top-5 accuracy per class.
+fn eval_command(args: &cli::EvalArgs, device: &Device) -> Result<bool, CliError> {
+    let model = LoadedModel::from_args(&args.data.model, args.data.dataset.as_deref(), device)?;
+    if let Labels::ImageNet { .. } = model.labels {
+        let photos = imagenet_photos(&args.data)?;
+        let evaluation = imagenet_folder::evaluate(&model, &photos);
+        if args.json {
+            println!("{}", evaluation.to_json());
+        } else {
+            println!("model: {}\n{}", model.source(), evaluation.to_text());
+        }
+        return Ok(true);
+    }
+    let (_, test) = test_set(&model, &args.data)?;
+    let evaluation = eval::evaluate(&model, &test);
+    let out = args.out.clone().unwrap_or_else(|| {
+        model
+            .run_dir
+            .as_deref()
+            .filter(|dir| dir.is_dir())
+            .unwrap_or(Path::new("."))
+            .join("confusion.png")
+    });
+    let (png, _, _) = draw::confusion_png(
+        "Confusion matrix",
+        &evaluation.confusion,
+        &evaluation.class_names,
+    )
+    .map_err(CliError::Failed)?;
+    write_atomic(&out, &png)?;
+    if args.json {
+        println!("{}", evaluation.to_json());
+    } else {
+        println!(
+            "model: {}\n{}confusion heat map: {}",
+            model.source(),
+            evaluation.to_text(),
+            out.display()
+        );
+    }
+    Ok(true)
+}
+
+/// `infer samples`: a grid PNG of random test images titled with prediction and truth.
+fn samples_command(args: &cli::SamplesArgs, device: &Device) -> Result<bool, CliError> {
+    if args.n == 0 {
+        return Err(CliError::Usage("--n must be at least 1".into()));
+    }
+    let model = LoadedModel::from_args(&args.data.model, args.data.dataset.as_deref(), device)?;
+    let tiles = if let Labels::ImageNet { .. } = model.labels {
+        let photos = imagenet_photos(&args.data)?;
+        let chosen: Vec<_> = samples::choose(photos.len(), args.n, args.seed)
+            .into_iter()
+            .map(|i| photos[i].clone())
+            .collect();
+        imagenet_folder::tiles(&model, &chosen, !args.truth_only)?
+    } else {
+        let (raw, prepared) = test_set(&model, &args.data)?;
+        let indices = samples::choose(raw.len(), args.n, args.seed);
+        samples::tiles(
+            &raw,
+            &prepared,
+            &indices,
+            (!args.truth_only).then_some(&model),
+        )
+    };
+    let heading = if args.truth_only {
+        "Ground Truth"
+    } else {
+        "Sample Test Predictions"
+    };
+    let columns = (tiles.len() as f64).sqrt().ceil() as usize;
+    let (png, w, h) = draw::sample_grid_png(heading, &tiles, columns).map_err(CliError::Failed)?;
+    write_atomic(&args.out, &png)?;
+    let wrong = tiles.iter().filter(|t| t.wrong).count();
+    println!(
+        "{} ({w}x{h}): {} images, {wrong} misclassified",
+        args.out.display(),
+        tiles.len()
+    );
+    Ok(true)
+}
+
+/// The photos an ImageNet model is evaluated on: `--dataset DIR`, the first `--limit`.
+fn imagenet_photos(args: &DataArgs) -> Result<Vec<imagenet_folder::LabelledPhoto>, CliError> {
+    let dir = args.dataset.as_deref().ok_or_else(|| {
+        CliError::Usage(
+            "an ImageNet model is evaluated on a folder of photos: --dataset DIR (DIR/<class>/*.jpg, <class> a synset id or class name)".into(),
+        )
+    })?;
+    let mut photos = imagenet_folder::photos(Path::new(dir))?;
+    if let Some(n) = args.limit {
+        photos.truncate(n);
+    }
+    Ok(photos)
+}
+
 /// `infer IMAGE...`: prints each prediction; errors of single files go to stderr.
-fn predict_command(
-    args: &cli::PredictArgs,
-    device: &burn::prelude::Device,
-) -> Result<bool, CliError> {
+fn predict_command(args: &cli::PredictArgs, device: &Device) -> Result<bool, CliError> {
     if args.top_k == 0 {
         return Err(CliError::Usage("--top-k must be at least 1".into()));
     }
-    let model = match (&args.weights, &args.model) {
-        (Some(weights), Some(name)) => {
-            let dataset = args
-                .dataset
-                .as_deref()
-                .map(str::parse::<DatasetKind>)
-                .transpose()
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            LoadedModel::from_weights(weights, name, dataset, args.allow_partial, device)?
-        }
-        _ => LoadedModel::load(args.run.as_deref(), device)?,
-    };
+    let model = LoadedModel::from_args(&args.model, args.dataset.as_deref(), device)?;
     let images: Vec<PathBuf> = if args.images.is_empty() {
         let samples = predict::shipped_samples();
         if samples.is_empty() {

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::preprocess::{load_image, to_dataset_style};
+use image::DynamicImage;
+
+use crate::preprocess::load_image;
 use crate::run::LoadedModel;
 
 /// One class with its probability.
@@ -52,21 +54,19 @@ impl Prediction {
 
     /// One JSON object: `{"path", "class", "label", "probability", "top_k": [{"class", "label", "probability"}]}`.
     pub fn to_json(&self) -> String {
-        let best = self.best();
-        let top: Vec<serde_json::Value> = self
-            .top_k
-            .iter()
-            .map(|r| serde_json::json!({"class": r.class, "label": r.label, "probability": r.probability}))
-            .collect();
-        serde_json::json!({
-            "path": self.path.display().to_string(),
-            "class": best.class,
-            "label": best.label,
-            "probability": best.probability,
-            "top_k": top,
-        })
-        .to_string()
+        let mut json = ranked_json(&self.top_k);
+        json["path"] = self.path.display().to_string().into();
+        json.to_string()
     }
+}
+
+/// Ranked classes as JSON: `{"class", "label", "probability"}` of the best (`class` = name,
+/// `label` = index) and `"top_k": [{"class", "label", "probability"}]`, most probable first.
+pub fn ranked_json(top_k: &[Ranked]) -> serde_json::Value {
+    let entry = |r: &Ranked| serde_json::json!({"class": r.class, "label": r.label, "probability": r.probability});
+    let mut json = entry(&top_k[0]);
+    json["top_k"] = top_k.iter().map(entry).collect();
+    json
 }
 
 /// The `k` most probable classes of `probabilities`, most probable first.
@@ -86,49 +86,63 @@ pub fn rank(probabilities: &[f32], class_names: &[&str], k: usize) -> Vec<Ranked
         .collect()
 }
 
+/// Images per forward pass when `infer` classifies many files: a folder of pictures runs at
+/// the batch speed, with the memory of one batch.
+pub const BATCH_SIZE: usize = 64;
+
 /// Classifies every file of `paths`: a prediction, or the one-line error of that file.
-/// Good images are batched together; a bad one does not stop the others.
+/// Good images go through the model [`BATCH_SIZE`] at a time; a bad one does not stop the
+/// others.
 pub fn predict_files(
     model: &LoadedModel,
     paths: &[PathBuf],
     top_k: usize,
 ) -> Vec<Result<Prediction, String>> {
-    let style = model.style();
-    let prepared: Vec<Result<Vec<f32>, String>> = paths
-        .iter()
-        .map(|path| {
-            let image = load_image(path)?;
-            let (pixels, shape) = to_dataset_style(&image, style);
-            Ok(model.pipeline.apply(&pixels, shape))
-        })
-        .collect();
-    let good: Vec<f32> = prepared
-        .iter()
-        .filter_map(|p| p.as_ref().ok())
-        .flatten()
-        .copied()
-        .collect();
-    let n = prepared.iter().filter(|p| p.is_ok()).count();
-    let mut probabilities = if n > 0 {
-        model.probabilities(good, n)
-    } else {
-        Vec::new()
-    }
-    .into_iter();
+    let class_names = model.class_names();
     paths
         .iter()
-        .zip(prepared)
-        .map(|(path, prepared)| {
-            prepared.map(|_| Prediction {
+        .zip(probabilities_in_batches(model, paths, |path| {
+            load_image(path)
+        }))
+        .map(|(path, probabilities)| {
+            probabilities.map(|p| Prediction {
                 path: path.clone(),
-                top_k: rank(
-                    &probabilities.next().unwrap_or_default(),
-                    &model.class_names(),
-                    top_k,
-                ),
+                top_k: rank(&p, &class_names, top_k),
             })
         })
         .collect()
+}
+
+/// The class probabilities `[classes]` of each of `items`, whose images `load` decodes, or
+/// the error of `load`. Images are prepared for `model` and go through it [`BATCH_SIZE`] at a
+/// time, so that many files run at the batch speed with the memory of one batch.
+pub fn probabilities_in_batches<T>(
+    model: &LoadedModel,
+    items: &[T],
+    load: impl Fn(&T) -> Result<DynamicImage, String>,
+) -> Vec<Result<Vec<f32>, String>> {
+    let preparation = model.preparation();
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(BATCH_SIZE) {
+        let inputs: Vec<Result<Vec<f32>, String>> = chunk
+            .iter()
+            .map(|item| Ok(preparation.apply(&load(item)?)))
+            .collect();
+        let good: Vec<f32> = inputs.iter().flatten().flatten().copied().collect();
+        let n = inputs.iter().filter(|i| i.is_ok()).count();
+        let mut probabilities = if n > 0 {
+            model.probabilities(good, n)
+        } else {
+            Vec::new()
+        }
+        .into_iter();
+        out.extend(
+            inputs
+                .into_iter()
+                .map(|input| input.map(|_| probabilities.next().unwrap_or_default())),
+        );
+    }
+    out
 }
 
 /// The sample images shipped in `infer/samples/` (for `infer` without arguments), sorted.

@@ -13,11 +13,12 @@
 //! centred by their bounding box. Photos are plainly resized.
 
 use std::borrow::Cow;
-use std::io::ErrorKind;
+use std::io::{Cursor, ErrorKind};
 use std::path::Path;
 
+use data::Pipeline;
 use image::imageops::FilterType;
-use image::{DynamicImage, GrayImage, ImageError, ImageFormat, RgbImage};
+use image::{DynamicImage, GrayImage, ImageError, ImageFormat, ImageReader, RgbImage};
 
 /// Side of the MNIST / Fashion-MNIST field.
 const CANVAS: usize = 28;
@@ -62,6 +63,24 @@ pub enum ImageStyle {
     },
 }
 
+/// Everything that turns a decoded picture into one input of a model: the dataset style
+/// ([`to_dataset_style`]), then the model's own preprocessing (resize, normalize).
+#[derive(Debug, Clone)]
+pub struct InputPreparation {
+    /// How the picture is made to look like the training data.
+    pub style: ImageStyle,
+    /// The model's preprocessing of a dataset image.
+    pub pipeline: Pipeline,
+}
+
+impl InputPreparation {
+    /// The model's input for `image`: `C·H·W` floats, row-major.
+    pub fn apply(&self, image: &DynamicImage) -> Vec<f32> {
+        let (pixels, shape) = to_dataset_style(image, self.style);
+        self.pipeline.apply(&pixels, shape)
+    }
+}
+
 /// Reads and decodes an image file. Errors are ONE line naming the file and the
 /// problem, e.g. "digit.png: no such file", "samples/: is a directory, not an
 /// image", "x.png: empty file (0 bytes)", "notes.txt: not a PNG, JPEG or BMP
@@ -75,22 +94,45 @@ pub fn load_image(path: &Path) -> Result<DynamicImage, String> {
         return Err(format!("{name}: is a directory, not an image"));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: {}", io_problem(&e)))?;
+    decode_image(&bytes).map_err(|problem| format!("{name}: {problem}"))
+}
+
+/// The most pixels an image may have (width x height): 64 megapixels, twice a 48-megapixel
+/// phone photo. Larger images are refused from their header, before anything is decoded.
+pub const MAX_PIXELS: u64 = 64 << 20;
+
+/// Decodes an image file's bytes (PNG, JPEG or BMP, recognised from the content). The error
+/// is the problem in a few words, without the file's name: "empty file (0 bytes)", "not a
+/// PNG, JPEG or BMP image (it looks like GIF)", "truncated or corrupt PNG (...)", "PNG image
+/// of 100000x100000 pixels is too large (at most 67108864 pixels)".
+pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, String> {
     if bytes.is_empty() {
-        return Err(format!("{name}: empty file (0 bytes)"));
+        return Err("empty file (0 bytes)".into());
     }
-    let format = match image::guess_format(&bytes) {
+    let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Bmp)) => f,
         Ok(other) => {
             let kind = other.extensions_str().first().copied().unwrap_or("other");
             return Err(format!(
-                "{name}: not a PNG, JPEG or BMP image (it looks like {})",
+                "not a PNG, JPEG or BMP image (it looks like {})",
                 kind.to_uppercase()
             ));
         }
-        Err(_) => return Err(format!("{name}: not a PNG, JPEG or BMP image")),
+        Err(_) => return Err("not a PNG, JPEG or BMP image".into()),
     };
-    image::load_from_memory_with_format(&bytes, format)
-        .map_err(|e| format!("{name}: {}", decode_problem(&e, format)))
+    let reader = |bytes| ImageReader::with_format(Cursor::new(bytes), format);
+    let (width, height) = reader(bytes)
+        .into_dimensions()
+        .map_err(|e| decode_problem(&e, format))?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(format!(
+            "{} image of {width}x{height} pixels is too large (at most {MAX_PIXELS} pixels)",
+            format_name(format)
+        ));
+    }
+    reader(bytes)
+        .decode()
+        .map_err(|e| decode_problem(&e, format))
 }
 
 /// The dataset-like image as CHW bytes and its shape [C, H, W] ([1, 28, 28] for
@@ -179,14 +221,19 @@ fn io_problem(e: &std::io::Error) -> String {
     }
 }
 
-/// The problem a decoding error stands for, in words.
-fn decode_problem(e: &ImageError, format: ImageFormat) -> String {
-    let kind = match format {
+/// "PNG", "JPEG" or "BMP".
+fn format_name(format: ImageFormat) -> &'static str {
+    match format {
         ImageFormat::Png => "PNG",
         ImageFormat::Jpeg => "JPEG",
         ImageFormat::Bmp => "BMP",
         _ => "image",
-    };
+    }
+}
+
+/// The problem a decoding error stands for, in words.
+fn decode_problem(e: &ImageError, format: ImageFormat) -> String {
+    let kind = format_name(format);
     let detail = one_line(&e.to_string());
     match e {
         ImageError::Limits(_) => format!("{kind} image too large to decode ({detail})"),

@@ -3,6 +3,7 @@
 //! ImageNet models), or the small LeNet-5 trained on MNIST by this project that is built into
 //! the binary ([`embedded`]).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
@@ -11,8 +12,9 @@ use burn::store::ModuleRecord;
 use data::{DatasetKind, DatasetSource, Pipeline};
 use model::{ModelConfig, Network};
 
+use crate::cli::ModelArgs;
 use crate::imagenet::{IMAGENET_CROP, IMAGENET_MEAN, IMAGENET_RESIZE, IMAGENET_STD};
-use crate::preprocess::ImageStyle;
+use crate::preprocess::{ImageStyle, InputPreparation};
 use common::CliError;
 
 /// The part of a run's `config.json` that inference needs (the rest is the training recipe).
@@ -41,8 +43,12 @@ pub mod embedded {
 pub enum Labels {
     /// Trained on one of our datasets or an image folder: its classes and image style.
     Dataset(DatasetSource),
-    /// ImageNet's 1000 classes (torchvision's pretrained models): resize 256, centre crop 224.
-    ImageNet,
+    /// ImageNet's 1000 classes (torchvision's pretrained models): the shorter side resized to
+    /// `resize` (256; 232 for torchvision's ResNet-50/101/152 `IMAGENET1K_V2`), centre crop 224.
+    ImageNet {
+        /// Shorter side before the crop.
+        resize: usize,
+    },
 }
 
 /// A network ready for inference with what it needs to prepare inputs and name outputs.
@@ -63,6 +69,51 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
+    /// The model a command line asks for: `--weights` with `--model` (`dataset`: what they
+    /// were trained on, for non-ImageNet models), else `--run`, else the embedded model.
+    pub fn from_args(
+        args: &ModelArgs,
+        dataset: Option<&str>,
+        device: &Device,
+    ) -> Result<Self, CliError> {
+        let name = args.model.as_deref();
+        match (&args.weights, name) {
+            (_, Some(name)) if args.pretrained => Self::pretrained(name, args, device),
+            (Some(weights), Some(name)) => {
+                // A folder (an ImageNet model's test photos) says nothing of the training data.
+                let trained_on = match dataset {
+                    Some(d) if Path::new(d).is_dir() && d.parse::<DatasetKind>().is_err() => None,
+                    Some(d) => Some(
+                        d.parse::<DatasetKind>()
+                            .map_err(|e| CliError::Usage(e.to_string()))?,
+                    ),
+                    None => None,
+                };
+                Self::from_weights(weights, name, trained_on, args.allow_partial, device)
+            }
+            _ => Self::load(args.run.as_deref(), device),
+        }
+    }
+
+    /// torchvision's pretrained ImageNet weights of zoo architecture `name`, from torch's
+    /// cache or downloaded into it (see [`interop::pretrained`]).
+    fn pretrained(name: &str, args: &ModelArgs, device: &Device) -> Result<Self, CliError> {
+        let entry =
+            interop::pretrained::lookup(name).map_err(|e| CliError::Usage(e.to_string()))?;
+        let path = interop::pretrained::fetch(
+            entry,
+            &interop::pretrained::cache_dir(),
+            interop::pretrained::mirror(args.weights_mirror.as_deref()).as_deref(),
+            std::io::stderr().is_terminal(),
+        )
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+        let mut model = Self::from_weights(&path, name, None, false, device)?;
+        model.labels = Labels::ImageNet {
+            resize: entry.resize,
+        };
+        Ok(model)
+    }
+
     /// The run in `run`, or the embedded model when `None`.
     pub fn load(run: Option<&Path>, device: &Device) -> Result<Self, CliError> {
         match run {
@@ -131,7 +182,10 @@ impl LoadedModel {
                 (IMAGENET_MEAN.to_vec(), IMAGENET_STD.to_vec())
             };
             let pipeline = Pipeline::new().with_mean(mean).with_std(std);
-            (Labels::ImageNet, pipeline)
+            let labels = Labels::ImageNet {
+                resize: IMAGENET_RESIZE,
+            };
+            (labels, pipeline)
         } else {
             let kind = dataset.unwrap_or(match model {
                 "lenet-d2l" => DatasetKind::FashionMnist,
@@ -196,7 +250,7 @@ impl LoadedModel {
     pub fn class_names(&self) -> Vec<&str> {
         match &self.labels {
             Labels::Dataset(source) => source.class_names(),
-            Labels::ImageNet => crate::imagenet::class_names().to_vec(),
+            Labels::ImageNet { .. } => crate::imagenet::class_names().to_vec(),
         }
     }
 
@@ -204,7 +258,7 @@ impl LoadedModel {
     pub fn input_shape(&self) -> [usize; 3] {
         match &self.labels {
             Labels::Dataset(source) => self.pipeline.output_shape(source.shape()),
-            Labels::ImageNet => [3, self.imagenet_crop(), self.imagenet_crop()],
+            Labels::ImageNet { .. } => [3, self.imagenet_crop(), self.imagenet_crop()],
         }
     }
 
@@ -220,9 +274,9 @@ impl LoadedModel {
     pub fn style(&self) -> ImageStyle {
         let source = match &self.labels {
             Labels::Dataset(source) => source,
-            Labels::ImageNet => {
+            &Labels::ImageNet { resize } => {
                 return ImageStyle::CenterCrop {
-                    resize: IMAGENET_RESIZE,
+                    resize,
                     crop: self.imagenet_crop(),
                 };
             }
@@ -238,6 +292,14 @@ impl LoadedModel {
                     width,
                 }
             }
+        }
+    }
+
+    /// How a decoded picture becomes this model's input.
+    pub fn preparation(&self) -> InputPreparation {
+        InputPreparation {
+            style: self.style(),
+            pipeline: self.pipeline.clone(),
         }
     }
 

@@ -2,31 +2,13 @@
 //! with the embedded model, a run folder with the wrong weights.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use burn::prelude::*;
 use data::{PreparedDataset, Split};
 use infer::run::LoadedModel;
 
-fn infer(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infer"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run infer");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("infer-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{infer_in, scratch};
 
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
@@ -85,7 +67,7 @@ fn mnist_digits_drawn_black_on_white_at_280px_are_recognized() {
 
 #[test]
 fn without_arguments_the_shipped_samples_are_classified() {
-    let (code, stdout, stderr) = infer(Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
+    let (code, stdout, stderr) = infer_in(Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().filter(|l| l.contains("top-3")).collect();
     assert_eq!(lines.len(), 6, "{stdout}");
@@ -116,7 +98,7 @@ fn bad_images_are_reported_and_the_others_still_classified() {
         "folder.png",
         "--json",
     ];
-    let (code, stdout, stderr) = infer(&dir, &args);
+    let (code, stdout, stderr) = infer_in(&dir, &args);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -139,7 +121,7 @@ fn bad_images_are_reported_and_the_others_still_classified() {
 #[test]
 fn eval_and_sample_grids_write_pngs_of_the_right_size() {
     let dir = scratch("pictures");
-    let (code, stdout, stderr) = infer(
+    let (code, stdout, stderr) = infer_in(
         &dir,
         &["eval", "--limit", "500", "--out", "confusion.png", "--json"],
     );
@@ -150,14 +132,14 @@ fn eval_and_sample_grids_write_pngs_of_the_right_size() {
     assert_eq!(json["confusion"].as_array().unwrap().len(), 10);
     assert_eq!(png_size(&dir.join("confusion.png")), (629, 591));
 
-    let (code, stdout, stderr) = infer(
+    let (code, stdout, stderr) = infer_in(
         &dir,
         &["samples", "--out", "grid.png", "--n", "16", "--seed", "3"],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("16 images"), "{stdout}");
     assert_eq!(png_size(&dir.join("grid.png")), (672, 656));
-    let (code, _, stderr) = infer(
+    let (code, _, stderr) = infer_in(
         &dir,
         &["samples", "--out", "truth.png", "--n", "9", "--truth-only"],
     );
@@ -176,7 +158,7 @@ fn weights_of_another_architecture_are_a_clear_error() {
     std::fs::write(run.join("config.json"), config).unwrap();
     std::fs::write(run.join("model.bpk"), infer::run::embedded::WEIGHTS).unwrap();
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/digit-7-paper.png");
-    let (code, _, stderr) = infer(&dir, &[good.to_str().unwrap(), "--run", "run"]);
+    let (code, _, stderr) = infer_in(&dir, &[good.to_str().unwrap(), "--run", "run"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
@@ -185,14 +167,14 @@ fn weights_of_another_architecture_are_a_clear_error() {
     );
 
     std::fs::write(run.join("model.bpk"), b"garbage").unwrap();
-    let (code, _, stderr) = infer(&dir, &[good.to_str().unwrap(), "--run", "run"]);
+    let (code, _, stderr) = infer_in(&dir, &[good.to_str().unwrap(), "--run", "run"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("model.bpk") && !stderr.contains("panicked"),
         "{stderr}"
     );
 
-    let (code, _, stderr) = infer(&dir, &[good.to_str().unwrap(), "--run", "nowhere"]);
+    let (code, _, stderr) = infer_in(&dir, &[good.to_str().unwrap(), "--run", "nowhere"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("nowhere"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -1,31 +1,14 @@
 //! `infer export` and `infer --weights`: the embedded model exported to PyTorch's format and
 //! loaded back through the PyTorch path predicts exactly as before; bad weights are one line.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-fn infer(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infer"))
-        .args(args)
-        .output()
-        .expect("run infer");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("infer-pytorch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{infer, scratch};
 
 #[test]
 fn an_export_loads_back_through_weights_with_the_same_predictions() {
-    let dir = scratch();
+    let dir = scratch("export");
     let exported = dir.join("lenet5.safetensors");
     let (code, stdout, stderr) = infer(&["export", "--out", exported.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");

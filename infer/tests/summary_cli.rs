@@ -1,18 +1,7 @@
 //! `infer summary` as a user runs it.
 
-use std::process::Command;
-
-fn infer(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infer"))
-        .args(args)
-        .output()
-        .expect("run infer");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::infer;
 
 #[test]
 fn vgg16_total_on_its_own_line() {
