@@ -69,8 +69,9 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// The model a command line asks for: `--weights` with `--model` (`dataset`: what they
-    /// were trained on, for non-ImageNet models), else `--run`, else the embedded model.
+    /// The model a command line asks for: torchvision's weights with `--pretrained --model`,
+    /// `--weights` with `--model` (`dataset`: what they were trained on, for non-ImageNet
+    /// models; a folder of photos says nothing of that), else `--run`, else the embedded model.
     pub fn from_args(
         args: &ModelArgs,
         dataset: Option<&str>,
@@ -80,7 +81,6 @@ impl LoadedModel {
         match (&args.weights, name) {
             (_, Some(name)) if args.pretrained => Self::pretrained(name, args, device),
             (Some(weights), Some(name)) => {
-                // A folder (an ImageNet model's test photos) says nothing of the training data.
                 let trained_on = match dataset {
                     Some(d) if Path::new(d).is_dir() && d.parse::<DatasetKind>().is_err() => None,
                     Some(d) => Some(
