@@ -91,29 +91,44 @@ fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| data::folder::EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// How one class's photos fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassScore {
+    /// ImageNet class index.
+    pub label: usize,
+    /// Class name.
+    pub name: String,
+    /// Photos of the class that were classified.
+    pub photos: usize,
+    /// ... with the class first.
+    pub top1: usize,
+    /// ... with the class among the five most probable.
+    pub top5: usize,
+}
+
 /// Top-1 and top-5 counts per class of an evaluation on photos.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoEvaluation {
-    /// Per class present, in label order: (ImageNet index, name, photos, top-1 hits, top-5 hits).
-    pub classes: Vec<(usize, String, usize, usize, usize)>,
-    /// Photos that could not be read, with the reason.
+    /// Per class present, in label order.
+    pub classes: Vec<ClassScore>,
+    /// Photos that could not be read: one line each, naming the file.
     pub unreadable: Vec<String>,
 }
 
 impl PhotoEvaluation {
     /// Photos classified.
     pub fn total(&self) -> usize {
-        self.classes.iter().map(|c| c.2).sum()
+        self.classes.iter().map(|c| c.photos).sum()
     }
 
     /// Fraction with the true class first.
     pub fn top1(&self) -> f64 {
-        self.classes.iter().map(|c| c.3).sum::<usize>() as f64 / self.total().max(1) as f64
+        self.classes.iter().map(|c| c.top1).sum::<usize>() as f64 / self.total().max(1) as f64
     }
 
     /// Fraction with the true class among the five most probable.
     pub fn top5(&self) -> f64 {
-        self.classes.iter().map(|c| c.4).sum::<usize>() as f64 / self.total().max(1) as f64
+        self.classes.iter().map(|c| c.top5).sum::<usize>() as f64 / self.total().max(1) as f64
     }
 
     /// The accuracy lines and the per-class table.
@@ -125,15 +140,15 @@ impl PhotoEvaluation {
             self.total(),
             self.classes.len()
         );
-        for (label, name, n, top1, top5) in &self.classes {
+        for c in &self.classes {
             out.push_str(&format!(
-                "  {label:>4} {name:<24} {:>7.2} % {:>7.2} %  ({n} photos)\n",
-                100.0 * *top1 as f64 / *n as f64,
-                100.0 * *top5 as f64 / *n as f64,
+                "  {:>4} {:<24} {:>7.2} % {:>7.2} %  ({} photos)\n",
+                c.label,
+                c.name,
+                100.0 * c.top1 as f64 / c.photos as f64,
+                100.0 * c.top5 as f64 / c.photos as f64,
+                c.photos
             ));
-        }
-        for problem in &self.unreadable {
-            out.push_str(&format!("skipped: {problem}\n"));
         }
         out
     }
@@ -144,9 +159,9 @@ impl PhotoEvaluation {
         let per_class: Vec<serde_json::Value> = self
             .classes
             .iter()
-            .map(|(label, name, n, top1, top5)| {
-                serde_json::json!({"label": label, "class": name, "photos": n,
-                    "top1": *top1 as f64 / *n as f64, "top5": *top5 as f64 / *n as f64})
+            .map(|c| {
+                serde_json::json!({"label": c.label, "class": c.name, "photos": c.photos,
+                    "top1": c.top1 as f64 / c.photos as f64, "top5": c.top5 as f64 / c.photos as f64})
             })
             .collect();
         serde_json::json!({
@@ -177,7 +192,7 @@ fn rank_of(probabilities: &[f32], label: usize) -> usize {
 /// Top-1 and top-5 accuracy of `model` on `photos`.
 pub fn evaluate(model: &LoadedModel, photos: &[LabelledPhoto]) -> PhotoEvaluation {
     let names = model.class_names();
-    let mut classes: Vec<(usize, String, usize, usize, usize)> = Vec::new();
+    let mut classes: Vec<ClassScore> = Vec::new();
     let mut unreadable = Vec::new();
     for (photo, outcome) in photos.iter().zip(classify(model, photos)) {
         let probabilities = match outcome {
@@ -188,19 +203,24 @@ pub fn evaluate(model: &LoadedModel, photos: &[LabelledPhoto]) -> PhotoEvaluatio
             }
         };
         let rank = rank_of(&probabilities, photo.label);
-        let row = match classes.iter().position(|c| c.0 == photo.label) {
+        let score = match classes.iter().position(|c| c.label == photo.label) {
             Some(i) => &mut classes[i],
             None => {
-                let name = names.get(photo.label).copied().unwrap_or("?").to_string();
-                classes.push((photo.label, name, 0, 0, 0));
+                classes.push(ClassScore {
+                    label: photo.label,
+                    name: names.get(photo.label).copied().unwrap_or("?").to_string(),
+                    photos: 0,
+                    top1: 0,
+                    top5: 0,
+                });
                 classes.last_mut().expect("just pushed")
             }
         };
-        row.2 += 1;
-        row.3 += usize::from(rank == 0);
-        row.4 += usize::from(rank < 5);
+        score.photos += 1;
+        score.top1 += usize::from(rank == 0);
+        score.top5 += usize::from(rank < 5);
     }
-    classes.sort_by_key(|c| c.0);
+    classes.sort_by_key(|c| c.label);
     PhotoEvaluation {
         classes,
         unreadable,

@@ -60,12 +60,16 @@ fn eval_command(args: &cli::EvalArgs, device: &Device) -> Result<bool, CliError>
     if let Labels::ImageNet { .. } = model.labels {
         let photos = imagenet_photos(&args.data)?;
         let evaluation = imagenet_folder::evaluate(&model, &photos);
+        for problem in &evaluation.unreadable {
+            eprintln!("error: {problem}");
+        }
         if args.json {
             println!("{}", evaluation.to_json());
         } else {
             println!("model: {}\n{}", model.source(), evaluation.to_text());
         }
-        return Ok(true);
+        // Photos that could not be read make the exit code 1, as in `infer IMAGE...`.
+        return Ok(evaluation.unreadable.is_empty());
     }
     let (_, test) = test_set(&model, &args.data)?;
     let evaluation = eval::evaluate(&model, &test);

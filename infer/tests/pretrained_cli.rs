@@ -189,6 +189,20 @@ fn pretrained_weights_come_from_torchs_cache_without_a_request() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("resnet18 (1000 classes)"), "{stdout}");
 
+    // An unreadable photo is one error line naming it; the others are still scored (exit 1).
+    std::fs::write(photos.join("goldfish/broken.png"), b"not a png").unwrap();
+    let mut args = vec!["eval", "--dataset", photos.to_str().unwrap(), "--json"];
+    args.extend(base);
+    let (code, stdout, stderr) = infer(&args, &home);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("broken.png"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let evaluation: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(evaluation["total"], 3);
+
     // A class folder that is no ImageNet class is named in one line.
     std::fs::create_dir_all(photos.join("not-a-class")).unwrap();
     let mut args = vec!["eval", "--dataset", photos.to_str().unwrap()];
