@@ -73,7 +73,7 @@ fn bench(
 
 fn main() {
     // On rayon's threads, as `train` and `infer` run.
-    model::ops::on_compute_threads(run)
+    kernels::on_compute_threads(run)
 }
 
 /// The whole bench, on the calling thread.

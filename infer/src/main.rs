@@ -17,7 +17,7 @@ fn main() {
     let code = if is_server {
         run()
     } else {
-        model::ops::on_compute_threads(run)
+        kernels::on_compute_threads(run)
     };
     common::exit::finish(code)
 }

@@ -17,9 +17,9 @@ use burn::nn::{
 use burn::prelude::*;
 
 use crate::layers::{Activation, conv, flatten};
-use crate::ops::conv_kernels::Conv2dForward;
-use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::conv::Conv2dForward;
+use kernels::max_pool::MaxPool2dForward;
 
 /// Which AlexNet: the 2012 paper's or torchvision's.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -137,21 +137,21 @@ impl AlexNet {
 impl TracedForward for AlexNet {
     fn forward_traced(&self, images: Tensor<4>, t: &mut Trace) -> Tensor<2> {
         let relu = Activation::Relu;
-        let x = t.record("conv1", "Conv2d", self.conv1.forward_fast(images));
+        let x = t.record("conv1", "Conv2d", self.conv1.forward_with_kernels(images));
         let x = relu.traced("relu1", x, t);
         let x = self.normalize("lrn1", x, t);
-        let x = t.record("pool1", "MaxPool2d", self.pool.forward_fast(x));
-        let x = t.record("conv2", "Conv2d", self.conv2.forward_fast(x));
+        let x = t.record("pool1", "MaxPool2d", self.pool.forward_with_kernels(x));
+        let x = t.record("conv2", "Conv2d", self.conv2.forward_with_kernels(x));
         let x = relu.traced("relu2", x, t);
         let x = self.normalize("lrn2", x, t);
-        let x = t.record("pool2", "MaxPool2d", self.pool.forward_fast(x));
-        let x = t.record("conv3", "Conv2d", self.conv3.forward_fast(x));
+        let x = t.record("pool2", "MaxPool2d", self.pool.forward_with_kernels(x));
+        let x = t.record("conv3", "Conv2d", self.conv3.forward_with_kernels(x));
         let x = relu.traced("relu3", x, t);
-        let x = t.record("conv4", "Conv2d", self.conv4.forward_fast(x));
+        let x = t.record("conv4", "Conv2d", self.conv4.forward_with_kernels(x));
         let x = relu.traced("relu4", x, t);
-        let x = t.record("conv5", "Conv2d", self.conv5.forward_fast(x));
+        let x = t.record("conv5", "Conv2d", self.conv5.forward_with_kernels(x));
         let x = relu.traced("relu5", x, t);
-        let x = t.record("pool5", "MaxPool2d", self.pool.forward_fast(x));
+        let x = t.record("pool5", "MaxPool2d", self.pool.forward_with_kernels(x));
         let x = match &self.avgpool {
             Some(avgpool) => t.record("avgpool", "AdaptiveAvgPool2d", avgpool.forward(x)),
             None => x,

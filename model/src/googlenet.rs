@@ -10,8 +10,8 @@ use burn::prelude::*;
 
 use crate::inception::{BasicConv2d, Inception, InceptionConfig};
 use crate::layers::flatten;
-use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::max_pool::MaxPool2dForward;
 
 /// The nine Inception modules: name and the paper's Table 1 widths
 /// (`#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj`); a max-pool follows 3b and 4e.
@@ -107,16 +107,20 @@ impl GoogLeNet {
 impl TracedForward for GoogLeNet {
     fn forward_traced(&self, images: Tensor<4>, t: &mut Trace) -> Tensor<2> {
         let x = t.scoped("conv1", |t| self.conv1.forward(images, t));
-        let x = t.record("maxpool1", "MaxPool2d", self.pool.forward_fast(x));
+        let x = t.record("maxpool1", "MaxPool2d", self.pool.forward_with_kernels(x));
         let x = t.scoped("conv2", |t| self.conv2.forward(x, t));
         let x = t.scoped("conv3", |t| self.conv3.forward(x, t));
-        let mut x = t.record("maxpool2", "MaxPool2d", self.pool.forward_fast(x));
+        let mut x = t.record("maxpool2", "MaxPool2d", self.pool.forward_with_kernels(x));
         for (i, ((name, _), inception)) in INCEPTION_TABLE.iter().zip(&self.inceptions).enumerate()
         {
             x = t.scoped(format_args!("inceptions.{i}"), |t| inception.forward(x, t));
             match *name {
-                "inception3b" => x = t.record("maxpool3", "MaxPool2d", self.pool.forward_fast(x)),
-                "inception4e" => x = t.record("maxpool4", "MaxPool2d", self.pool4.forward_fast(x)),
+                "inception3b" => {
+                    x = t.record("maxpool3", "MaxPool2d", self.pool.forward_with_kernels(x))
+                }
+                "inception4e" => {
+                    x = t.record("maxpool4", "MaxPool2d", self.pool4.forward_with_kernels(x))
+                }
                 _ => {}
             }
         }

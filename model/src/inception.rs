@@ -9,9 +9,9 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 
 use crate::layers::{batch_norm_relu, conv};
-use crate::ops::conv_kernels::Conv2dForward;
-use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::trace::Trace;
+use kernels::conv::Conv2dForward;
+use kernels::max_pool::MaxPool2dForward;
 
 /// Conv (no bias) + batch norm + ReLU: `[N, c_in, H, W]` -> `[N, c_out, H', W']`.
 #[derive(Module, Debug)]
@@ -40,7 +40,7 @@ impl BasicConv2d {
 
     /// Conv, batch norm, ReLU; recorded as `conv`, `bn`, `relu` under the current scope.
     pub fn forward(&self, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
-        let x = t.record("conv", "Conv2d", self.conv.forward_fast(x));
+        let x = t.record("conv", "Conv2d", self.conv.forward_with_kernels(x));
         batch_norm_relu(&self.bn, x, ("bn", "relu"), t)
     }
 }
@@ -121,7 +121,7 @@ impl Inception {
         };
         let b2 = chain(&self.branch2, "branch2", t);
         let b3 = chain(&self.branch3, "branch3", t);
-        let pooled = t.record("pool", "MaxPool2d", self.pool.forward_fast(x));
+        let pooled = t.record("pool", "MaxPool2d", self.pool.forward_with_kernels(x));
         let b4 = t.scoped("branch4", |t| self.branch4.forward(pooled, t));
         t.record("concat", "Concat", Tensor::cat(vec![b1, b2, b3, b4], 1))
     }

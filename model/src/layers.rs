@@ -1,16 +1,16 @@
 //! Small shared pieces: the activation and pooling choices of the LeNet family, and a
 //! conv builder with PyTorch's symmetric padding.
 
-use crate::ops::max_pool_kernels::max_pool2d;
 use burn::nn::BatchNorm;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::AvgPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::activation;
+use kernels::max_pool::max_pool2d;
 
-use crate::ops::batch_norm_kernels::BatchNormForward;
 use crate::trace::Trace;
+use kernels::batch_norm::BatchNormForward;
 
 /// Element-wise non-linearity: ReLU (modern), tanh (LeCun 1998), sigmoid (d2l's LeNet).
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -51,14 +51,14 @@ impl Activation {
 
 /// Batch norm then ReLU, recorded as two layers (`bn_name`, a `BatchNorm`, and `relu_name`, a
 /// `ReLU`) but computed in one pass where our kernels apply
-/// ([`BatchNormForward::forward_relu_fast`]): `x [N, C, ...]` → `[N, C, ...]`.
+/// ([`BatchNormForward::forward_relu_with_kernels`]): `x [N, C, ...]` → `[N, C, ...]`.
 pub fn batch_norm_relu<const D: usize>(
     bn: &BatchNorm,
     x: Tensor<D>,
     (bn_name, relu_name): (impl std::fmt::Display, impl std::fmt::Display),
     trace: &mut Trace,
 ) -> Tensor<D> {
-    let y = trace.record(bn_name, "BatchNorm", bn.forward_relu_fast(x));
+    let y = trace.record(bn_name, "BatchNorm", bn.forward_relu_with_kernels(x));
     trace.record(relu_name, "ReLU", y)
 }
 

@@ -13,8 +13,8 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::layers::{Activation, Pooling, conv, flatten};
-use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::conv::Conv2dForward;
 
 /// Configuration of a [`LeNet`].
 #[derive(Config, Debug)]
@@ -168,15 +168,15 @@ impl LeNet {
 impl TracedForward for LeNet {
     fn forward_traced(&self, images: Tensor<4>, trace: &mut Trace) -> Tensor<2> {
         let act = self.activation;
-        let x = trace.record("c1", "Conv2d", self.c1.forward_fast(images));
+        let x = trace.record("c1", "Conv2d", self.c1.forward_with_kernels(images));
         let x = act.traced("act1", x, trace);
         let x = self.pooling.traced("s2", 2, x, trace);
-        let x = trace.record("c3", "Conv2d", self.c3.forward_fast(x));
+        let x = trace.record("c3", "Conv2d", self.c3.forward_with_kernels(x));
         let x = act.traced("act3", x, trace);
         let x = self.pooling.traced("s4", 2, x, trace);
         let x = match &self.c5 {
             C5::Conv(c5) => {
-                let x = trace.record("c5", "Conv2d", c5.forward_fast(x));
+                let x = trace.record("c5", "Conv2d", c5.forward_with_kernels(x));
                 flatten("flatten", x, trace)
             }
             C5::Linear(c5) => {

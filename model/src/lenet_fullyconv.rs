@@ -9,8 +9,8 @@ use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
 use crate::layers::{Activation, Pooling, conv};
-use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::conv::Conv2dForward;
 
 /// Configuration of a [`LeNetFullyConv`].
 #[derive(Config, Debug)]
@@ -73,17 +73,17 @@ impl LeNetFullyConv {
     /// [`forward`](Self::forward), recording each layer in `trace`.
     pub fn forward_map(&self, images: Tensor<4>, trace: &mut Trace) -> Tensor<4> {
         let act = self.activation;
-        let x = trace.record("c1", "Conv2d", self.c1.forward_fast(images));
+        let x = trace.record("c1", "Conv2d", self.c1.forward_with_kernels(images));
         let x = act.traced("act1", x, trace);
         let x = self.pooling.traced("s2", 2, x, trace);
-        let x = trace.record("c3", "Conv2d", self.c3.forward_fast(x));
+        let x = trace.record("c3", "Conv2d", self.c3.forward_with_kernels(x));
         let x = act.traced("act3", x, trace);
         let x = self.pooling.traced("s4", 2, x, trace);
-        let x = trace.record("c5", "Conv2d", self.c5.forward_fast(x));
+        let x = trace.record("c5", "Conv2d", self.c5.forward_with_kernels(x));
         let x = act.traced("act5", x, trace);
-        let x = trace.record("f6", "Conv2d", self.f6.forward_fast(x));
+        let x = trace.record("f6", "Conv2d", self.f6.forward_with_kernels(x));
         let x = act.traced("act6", x, trace);
-        trace.record("output", "Conv2d", self.output.forward_fast(x))
+        trace.record("output", "Conv2d", self.output.forward_with_kernels(x))
     }
 }
 

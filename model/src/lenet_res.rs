@@ -8,9 +8,9 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::layers::{Activation, Pooling, conv, flatten};
-use crate::ops::batch_norm_kernels::BatchNormForward;
-use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::batch_norm::BatchNormForward;
+use kernels::conv::Conv2dForward;
 
 /// Configuration of a [`LeNetRes`].
 #[derive(Config, Debug)]
@@ -82,15 +82,15 @@ impl LeNetRes {
 impl TracedForward for LeNetRes {
     fn forward_traced(&self, images: Tensor<4>, trace: &mut Trace) -> Tensor<2> {
         let act = self.activation;
-        let x = trace.record("c1", "Conv2d", self.c1.forward_fast(images));
-        let x = trace.record("bn1", "BatchNorm", self.bn1.forward_fast(x));
+        let x = trace.record("c1", "Conv2d", self.c1.forward_with_kernels(images));
+        let x = trace.record("bn1", "BatchNorm", self.bn1.forward_with_kernels(x));
         let x = act.traced("act1", x, trace);
         let x = self.pooling.traced("s2", 2, x, trace);
-        let x = trace.record("c3", "Conv2d", self.c3.forward_fast(x));
-        let x = trace.record("bn3", "BatchNorm", self.bn3.forward_fast(x));
+        let x = trace.record("c3", "Conv2d", self.c3.forward_with_kernels(x));
+        let x = trace.record("bn3", "BatchNorm", self.bn3.forward_with_kernels(x));
         let x = act.traced("act3", x, trace);
         let x = self.pooling.traced("s4", 2, x, trace);
-        let x = trace.record("c5", "Conv2d", self.c5.forward_fast(x));
+        let x = trace.record("c5", "Conv2d", self.c5.forward_with_kernels(x));
         let x = act.traced("act5", flatten("flatten", x, trace), trace);
         let r = trace.record("res", "Linear", self.res.forward(x.clone()));
         let x = act.traced("act_res", x + r, trace);

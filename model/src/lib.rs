@@ -7,9 +7,9 @@
 //! compiled into the final binary (flex and ndarray on the CPU, wgpu and CUDA on GPUs).
 //!
 //! The `flex` feature (on by default) compiles burn's flex CPU backend and our own kernels for
-//! it: convolution as im2col + GEMM with a GEMM-based backward pass, and max pooling
-//! ([`ops::conv_kernels`], [`ops::max_pool_kernels`]), plugged in through burn's
-//! backend-extension API. Every model calls them; on other backends they are burn's ops. With
+//! it (the [`kernels`] crate, re-exported here): convolution, batch norm and max pooling,
+//! forward and backward, plugged in through burn's backend-extension API. Every model calls
+//! them (`forward_with_kernels`); on other backends they are burn's ops. With
 //! `default-features = false` the crate depends on `burn` alone.
 //!
 //! ```
@@ -44,6 +44,7 @@ pub mod trace;
 pub mod vgg;
 pub mod zoo;
 
+pub use kernels;
 pub use params::trainable_params;
 pub use summary::{Summary, summarize};
 pub use trace::{Trace, TracedForward};

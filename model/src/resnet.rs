@@ -11,10 +11,10 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::prelude::*;
 
 use crate::layers::{batch_norm_relu, conv, flatten};
-use crate::ops::conv_kernels::Conv2dForward;
-use crate::ops::max_pool_kernels::MaxPool2dForward;
 use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
 use crate::trace::{Trace, TracedForward};
+use kernels::conv::Conv2dForward;
+use kernels::max_pool::MaxPool2dForward;
 
 /// Blocks per stage for each depth: (depth, block kind, [blocks in stage 1..4]).
 /// ResNet-10 (one basic block per stage) is not in the paper or torchvision; it is the
@@ -169,10 +169,10 @@ impl ResNet {
 
 impl TracedForward for ResNet {
     fn forward_traced(&self, images: Tensor<4>, t: &mut Trace) -> Tensor<2> {
-        let x = t.record("conv1", "Conv2d", self.conv1.forward_fast(images));
+        let x = t.record("conv1", "Conv2d", self.conv1.forward_with_kernels(images));
         let mut x = batch_norm_relu(&self.bn1, x, ("bn1", "relu"), t);
         if let Some(pool) = &self.maxpool {
-            x = t.record("maxpool", "MaxPool2d", pool.forward_fast(x));
+            x = t.record("maxpool", "MaxPool2d", pool.forward_with_kernels(x));
         }
         for (name, blocks) in self.stages() {
             for (i, block) in blocks.iter().enumerate() {

@@ -9,9 +9,9 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 
 use crate::layers::{batch_norm_relu, conv};
-use crate::ops::batch_norm_kernels::BatchNormForward;
-use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::Trace;
+use kernels::batch_norm::BatchNormForward;
+use kernels::conv::Conv2dForward;
 
 /// Which residual block a ResNet stacks.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -146,8 +146,8 @@ impl ResidualBlockConfig {
 fn shortcut(downsample: &Option<Downsample>, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
     match downsample {
         Some(d) => {
-            let x = t.record("downsample.conv", "Conv2d", d.conv.forward_fast(x));
-            t.record("downsample.bn", "BatchNorm", d.bn.forward_fast(x))
+            let x = t.record("downsample.conv", "Conv2d", d.conv.forward_with_kernels(x));
+            t.record("downsample.bn", "BatchNorm", d.bn.forward_with_kernels(x))
         }
         None => x,
     }
@@ -162,25 +162,29 @@ impl ResidualBlock {
     /// [`forward`](Self::forward), recording each layer in `t`.
     pub fn forward_traced(&self, x: Tensor<4>, t: &mut Trace) -> Tensor<4> {
         // The last batch norm, the addition of the shortcut and the ReLU run as one op
-        // (`forward_add_relu_fast`); the batch norm's trace row (its output shape, the same
+        // (`forward_add_relu_with_kernels`); the batch norm's trace row (its output shape, the same
         // as its input's) is recorded before the shortcut's rows, in the layers' order.
         let (last_bn, y, downsample) = match self {
             ResidualBlock::Basic(b) => {
-                let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
+                let y = t.record("conv1", "Conv2d", b.conv1.forward_with_kernels(x.clone()));
                 let y = batch_norm_relu(&b.bn1, y, ("bn1", "relu1"), t);
-                let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
+                let y = t.record("conv2", "Conv2d", b.conv2.forward_with_kernels(y));
                 (&b.bn2, t.record("bn2", "BatchNorm", y), &b.downsample)
             }
             ResidualBlock::Bottleneck(b) => {
-                let y = t.record("conv1", "Conv2d", b.conv1.forward_fast(x.clone()));
+                let y = t.record("conv1", "Conv2d", b.conv1.forward_with_kernels(x.clone()));
                 let y = batch_norm_relu(&b.bn1, y, ("bn1", "relu1"), t);
-                let y = t.record("conv2", "Conv2d", b.conv2.forward_fast(y));
+                let y = t.record("conv2", "Conv2d", b.conv2.forward_with_kernels(y));
                 let y = batch_norm_relu(&b.bn2, y, ("bn2", "relu2"), t);
-                let y = t.record("conv3", "Conv2d", b.conv3.forward_fast(y));
+                let y = t.record("conv3", "Conv2d", b.conv3.forward_with_kernels(y));
                 (&b.bn3, t.record("bn3", "BatchNorm", y), &b.downsample)
             }
         };
         let identity = shortcut(downsample, x, t);
-        t.record("relu", "ReLU", last_bn.forward_add_relu_fast(y, identity))
+        t.record(
+            "relu",
+            "ReLU",
+            last_bn.forward_add_relu_with_kernels(y, identity),
+        )
     }
 }

@@ -11,8 +11,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, Linea
 use burn::prelude::*;
 
 use crate::layers::{Activation, batch_norm_relu, conv, flatten};
-use crate::ops::conv_kernels::Conv2dForward;
 use crate::trace::{Trace, TracedForward};
+use kernels::conv::Conv2dForward;
 
 /// The convolution widths of each stage (a max-pool follows every stage), per depth:
 /// the paper's Table 1, columns A (11), B (13), D (16) and E (19).
@@ -156,7 +156,7 @@ impl TracedForward for Vgg {
                 x = t.record(
                     format_args!("convs.{index}"),
                     "Conv2d",
-                    self.convs[index].forward_fast(x),
+                    self.convs[index].forward_with_kernels(x),
                 );
                 x = match self.norms.get(index) {
                     Some(norm) => {

@@ -7,7 +7,7 @@
 //! `{"bench":"conv3x3","n":..,"c_in":..,"c_out":..,"hw":..,"stride":..,"forward_ms":..,
 //!   "input_grad_ms":..,"weight_grad_ms":..}`.
 //! The gradient times are (forward + backward) - forward. The convolution is the models' own
-//! (`model::ops::conv_kernels::conv2d`, our im2col + GEMM kernels on flex); `--burn-conv` times
+//! (`kernels::conv::conv2d`, our im2col + GEMM kernels on flex); `--burn-conv` times
 //! burn's flex kernels instead (`"conv_kernels"` in the output says which).
 //! `scripts/bench_conv.py` measures the same in PyTorch; `scripts/bench-conv-vs-pytorch.sh`
 //! runs both and prints the ratios.
@@ -19,7 +19,7 @@ use std::time::Instant;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::ops::ConvOptions;
-use model::ops::conv_kernels::{conv2d, use_flex_kernels};
+use kernels::conv::{conv2d, use_flex_kernels};
 
 /// (batch, input channels, output channels, input side, stride): `resnet10-narrow`'s 3x3
 /// convolutions on 28x28 inputs, then every 3x3 shape of the tutorial ResNet-18 on 32x32 inputs
@@ -54,7 +54,7 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     // On rayon's threads, as `train` and `infer` run.
-    model::ops::on_compute_threads(run)
+    kernels::on_compute_threads(run)
 }
 
 /// The whole bench, on the calling thread.

@@ -88,12 +88,12 @@ struct Args {
     /// ResNet-18 timed steps.
     #[arg(long, default_value_t = 8)]
     resnet_steps: usize,
-    /// Convolutions through burn's own flex kernels instead of ours (`model::ops::conv_kernels`),
+    /// Convolutions through burn's own flex kernels instead of ours (`kernels::conv`),
     /// for a side-by-side comparison.
     #[arg(long)]
     burn_conv: bool,
     /// Run on the main thread, which hands each parallel kernel to rayon's threads and waits,
-    /// instead of on one of rayon's threads (`model::ops::on_compute_threads`, as `train` does),
+    /// instead of on one of rayon's threads (`kernels::on_compute_threads`, as `train` does),
     /// for a side-by-side comparison.
     #[arg(long)]
     main_thread: bool,
@@ -104,7 +104,7 @@ struct Args {
 
 /// Whose flex convolution kernels run (`--burn-conv` turns ours off): "ours" or "burn".
 fn conv_kernels() -> &'static str {
-    if model::ops::conv_kernels::flex_kernels_enabled() {
+    if kernels::conv::flex_kernels_enabled() {
         "ours"
     } else {
         "burn"
@@ -113,7 +113,7 @@ fn conv_kernels() -> &'static str {
 
 /// Where the training loop runs (`--main-thread`): "pool" (a rayon thread) or "main".
 fn threads() -> &'static str {
-    if model::ops::is_compute_thread() {
+    if kernels::is_compute_thread() {
         "pool"
     } else {
         "main"
@@ -486,7 +486,7 @@ fn main() {
     if args.main_thread {
         run(args)
     } else {
-        model::ops::on_compute_threads(|| run(args))
+        kernels::on_compute_threads(|| run(args))
     }
 }
 
@@ -501,7 +501,7 @@ fn run(args: Args) {
         std::process::exit(2);
     }
     let backend = args.backend.name();
-    model::ops::conv_kernels::use_flex_kernels(!args.burn_conv);
+    kernels::conv::use_flex_kernels(!args.burn_conv);
     if let Some(out) = &args.learner_run {
         learner_child(out, &backend, args.learner_epochs);
         return;

@@ -4,7 +4,7 @@
 fn main() {
     let cli: train::cli::Cli = common::error::parse_args();
     // On rayon's threads, so that each parallel CPU kernel starts without a hand-off.
-    let code = model::ops::on_compute_threads(|| match train::training::run(cli) {
+    let code = kernels::on_compute_threads(|| match train::training::run(cli) {
         Ok(outcome) => {
             println!("{outcome}");
             0

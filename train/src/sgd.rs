@@ -1,5 +1,5 @@
 //! SGD (weight decay, momentum, Nesterov) as a burn optimizer whose step is
-//! [`model::ops::sgd_step`]: one fused pass per parameter on the flex CPU backend, burn's
+//! [`kernels::sgd::sgd_step`]: one fused pass per parameter on the flex CPU backend, burn's
 //! tensor ops elsewhere. The values are burn's `Sgd`'s (and PyTorch's `torch.optim.SGD`'s).
 //!
 //! Its per-parameter state is the velocity, recorded under the same names as burn's
@@ -8,7 +8,7 @@
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource, join_path};
 use burn::prelude::*;
-use model::ops::{MomentumCoefficients, SgdCoefficients, sgd_step};
+use kernels::sgd::{MomentumCoefficients, SgdCoefficients, sgd_step};
 
 /// The optimizer: its [`SgdCoefficients`]; the learning rate comes with each step.
 #[derive(Clone, Debug)]
@@ -89,7 +89,7 @@ mod tests {
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::momentum::MomentumConfig;
     use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
-    use model::ops::MomentumCoefficients;
+    use kernels::sgd::MomentumCoefficients;
 
     /// The layer's weight and bias, as plain values.
     fn values(layer: &Linear) -> Vec<f32> {

@@ -81,7 +81,7 @@ impl BatchQueue {
         let thread = std::thread::Builder::new()
             .name("inference".into())
             .spawn(move || {
-                model::ops::on_compute_threads(move || {
+                kernels::on_compute_threads(move || {
                     run_batches(&model, &receiver, &counter, &counts, policy)
                 })
             })

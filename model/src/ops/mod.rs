@@ -2,29 +2,14 @@
 //! following Dive into Deep Learning chapter 7: cross-correlation, channels, 1x1
 //! convolution, padding and stride, pooling, batch normalization, and the arithmetic of
 //! output sizes and parameter counts. Each is checked in the tests against burn's own layer.
+//!
+//! These are for learning; the models run on the fast kernels of the [`kernels`] crate.
 
-pub mod allocator;
 pub mod arithmetic;
 pub mod batch_norm;
-pub mod batch_norm_kernels;
-pub mod conv_kernels;
 pub mod corr2d;
-#[cfg(feature = "flex")]
-pub mod dense_conv;
 pub mod edge;
-#[cfg(feature = "flex")]
-mod gemm;
-#[cfg(feature = "flex")]
-pub mod im2col;
-pub mod max_pool_kernels;
 pub mod pool2d;
-pub mod sgd_kernels;
-#[cfg(feature = "flex")]
-#[macro_use]
-mod simd;
-pub mod threads;
-#[cfg(feature = "flex")]
-pub mod winograd;
 
 pub use arithmetic::{conv2d_params, linear_params, out_dim};
 pub use batch_norm::{BatchNormState, batch_norm};
@@ -34,5 +19,3 @@ pub use corr2d::{
 };
 pub use edge::{edge_image, edge_kernel, learn_edge_kernel};
 pub use pool2d::{PoolMode, pool2d, pool2d_nchw};
-pub use sgd_kernels::{MomentumCoefficients, SgdCoefficients, sgd_step};
-pub use threads::{is_compute_thread, on_compute_threads};

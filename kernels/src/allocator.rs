@@ -16,7 +16,7 @@ const MMAP_THRESHOLD_BYTES: libc::c_int = 32 << 20;
 
 /// Tells glibc's allocator to keep freed blocks of up to 32 MiB for reuse instead of returning
 /// them to the kernel (see the module documentation). Process-wide and idempotent;
-/// [`super::on_compute_threads`] calls it.
+/// [`crate::on_compute_threads`] calls it.
 pub fn keep_freed_memory() {
     #[cfg(all(feature = "flex", target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only changes the allocator's tuning parameters; both are valid values.

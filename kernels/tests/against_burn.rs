@@ -1,4 +1,4 @@
-//! Our flex kernels against burn's own ops. Convolution (`model::ops::conv_kernels`) against
+//! Our flex kernels against burn's own ops. Convolution (`kernels::conv`) against
 //! `conv2d`: outputs and the gradients of input, weight and bias, over strides, paddings (also
 //! asymmetric), dilations and kernel sizes, including batches split into several chunks and
 //! maps smaller than the kernel (the dense form), small enough for masked copies, or 3x3 "same"
@@ -10,7 +10,7 @@
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::ops::ConvOptions;
-use model::ops::conv_kernels::conv2d;
+use kernels::conv::conv2d;
 
 /// One convolution case: input `[n, c, h, w]`, `co` output channels, kernel `k`, options.
 struct Case {
@@ -63,7 +63,7 @@ const CASES: &[Case] = &[
     case([4, 1, 12, 12], 3, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([3, 3, 9, 11], 4, [5, 3], [1, 1], [(2, 1), (0, 2)], [1, 1], false),
     case([2, 2, 4, 5], 3, [3, 3], [1, 1], [(3, 0), (1, 4)], [1, 1], true),
-    // Maps smaller than the kernel, batch >= 8: the dense form (ops::dense_conv). ResNet-18's
+    // Maps smaller than the kernel, batch >= 8: the dense form (kernels::dense_conv). ResNet-18's
     // 3x3 on 2x2, 3x3 stride 2 from 2x2 to 1x1, 3x3 on 1x1; then asymmetric padding with a
     // non-square kernel and stride, dilation, and padding so wide that some outputs see nothing.
     case([8, 16, 2, 2], 24, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
@@ -79,7 +79,7 @@ const CASES: &[Case] = &[
     case([8, 16, 4, 4], 12, [3, 3], [1, 1], [(1, 1); 2], [1, 1], false),
     case([1, 8, 4, 4], 8, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
     case([3, 4, 5, 6], 5, [3, 5], [1, 1], [(2, 0), (2, 2)], [1, 1], true),
-    // 3x3 "same" with 64 channels or more and 16 images or more by Winograd (ops::winograd):
+    // 3x3 "same" with 64 channels or more and 16 images or more by Winograd (kernels::winograd):
     // odd sizes (partial tiles), a group that fills only part of its last block of vector
     // lanes, and several chunks per thread, the last one with fewer images than lanes.
     case([16, 64, 7, 5], 64, [3, 3], [1, 1], [(1, 1); 2], [1, 1], true),
@@ -195,12 +195,12 @@ fn grouped_convolution_falls_back_to_burn() {
     assert_close("grouped output", ours, burn);
 }
 
-/// Our max pooling (`model::ops::max_pool_kernels`) against burn's: output and input gradient.
+/// Our max pooling (`kernels::max_pool`) against burn's: output and input gradient.
 #[test]
 fn max_pool_matches_burn() {
     use burn::tensor::module::max_pool2d as burn_max_pool2d;
     use burn::tensor::ops::MaxPoolOptions;
-    use model::ops::max_pool_kernels::max_pool2d;
+    use kernels::max_pool::max_pool2d;
     // (input, kernel, stride, padding): LeNet's 2x2 (also on odd sizes), ResNet's 3x3/2 pad 1,
     // others.
     type Window = [usize; 2];
@@ -239,10 +239,10 @@ fn max_pool_matches_burn() {
 }
 
 #[test]
-fn max_pool_module_forward_fast_matches_forward() {
+fn max_pool_module_forward_with_kernels_matches_forward() {
     use burn::nn::PaddingConfig2d;
     use burn::nn::pool::MaxPool2dConfig;
-    use model::ops::max_pool_kernels::MaxPool2dForward;
+    use kernels::max_pool::MaxPool2dForward;
     let device = Device::flex();
     let x = Tensor::<4>::random([2, 3, 9, 8], Distribution::Normal(0.0, 1.0), &device);
     // ResNet's stem pool (our kernel), then ceil mode and asymmetric padding (burn's).
@@ -255,7 +255,7 @@ fn max_pool_module_forward_fast_matches_forward() {
     ];
     for (index, config) in pools.into_iter().enumerate() {
         let pool = config.init();
-        let ours = pool.forward_fast(x.clone());
+        let ours = pool.forward_with_kernels(x.clone());
         assert_eq!(ours.dims(), pool.forward(x.clone()).dims());
         assert_close(
             &format!("pool module {index}"),
@@ -270,9 +270,9 @@ fn batch_norm_training_matches_burn() {
     use burn::module::Param;
     use burn::nn::{BatchNorm, BatchNormConfig};
     use burn::tensor::activation::relu;
-    use model::ops::batch_norm_kernels::BatchNormForward;
-    /// What follows the batch norm: nothing, a ReLU (`forward_relu_fast`), or a residual and a
-    /// ReLU (`forward_add_relu_fast`), each against burn's `BatchNorm` and ops.
+    use kernels::batch_norm::BatchNormForward;
+    /// What follows the batch norm: nothing, a ReLU (`forward_relu_with_kernels`), or a residual and a
+    /// ReLU (`forward_add_relu_with_kernels`), each against burn's `BatchNorm` and ops.
     #[derive(Clone, Copy, Debug)]
     enum Then {
         Nothing,
@@ -316,11 +316,11 @@ fn batch_norm_training_matches_burn() {
                 let x = Tensor::<D>::from_data(x_data.clone(), device).require_grad();
                 let r = Tensor::<D>::from_data(residual_data.clone(), device).require_grad();
                 let y = match (then, fast) {
-                    (Then::Nothing, true) => bn.forward_fast(x.clone()),
+                    (Then::Nothing, true) => bn.forward_with_kernels(x.clone()),
                     (Then::Nothing, false) => bn.forward(x.clone()),
-                    (Then::Relu, true) => bn.forward_relu_fast(x.clone()),
+                    (Then::Relu, true) => bn.forward_relu_with_kernels(x.clone()),
                     (Then::Relu, false) => relu(bn.forward(x.clone())),
-                    (Then::AddRelu, true) => bn.forward_add_relu_fast(x.clone(), r.clone()),
+                    (Then::AddRelu, true) => bn.forward_add_relu_with_kernels(x.clone(), r.clone()),
                     (Then::AddRelu, false) => relu(bn.forward(x.clone()) + r.clone()),
                 };
                 let grads = (y.clone() * probe.clone()).sum().backward();
@@ -364,7 +364,7 @@ fn batch_norm_training_matches_burn() {
 fn batch_norm_evaluation_matches_burn() {
     use burn::module::{Param, RunningState};
     use burn::nn::{BatchNorm, BatchNormConfig};
-    use model::ops::batch_norm_kernels::BatchNormForward;
+    use kernels::batch_norm::BatchNormForward;
     let device = Device::flex();
     for shape in [[6, 5, 4, 3], [9, 7, 1, 1]] {
         let channels = shape[1];
@@ -376,10 +376,10 @@ fn batch_norm_evaluation_matches_burn() {
             RunningState::new(Tensor::random([channels], Distribution::Default, &device));
         bn.running_var = RunningState::new(Tensor::random([channels], positive, &device));
         let x = Tensor::<4>::random(shape, Distribution::Normal(0.0, 2.0), &device);
-        let ours = bn.forward_fast(x.clone());
+        let ours = bn.forward_with_kernels(x.clone());
         let reference = bn.forward(x.clone());
         assert_close(&format!("evaluation batch norm {shape:?}"), ours, reference);
-        let ours = bn.forward_relu_fast(x.clone());
+        let ours = bn.forward_relu_with_kernels(x.clone());
         let reference = burn::tensor::activation::relu(bn.forward(x));
         assert_close(
             &format!("evaluation batch norm + ReLU {shape:?}"),
@@ -391,8 +391,8 @@ fn batch_norm_evaluation_matches_burn() {
 
 #[test]
 fn sgd_step_matches_burns_tensor_ops() {
-    use model::ops::sgd_kernels::sgd_step_reference;
-    use model::ops::{MomentumCoefficients, SgdCoefficients, sgd_step};
+    use kernels::sgd::sgd_step_reference;
+    use kernels::sgd::{MomentumCoefficients, SgdCoefficients, sgd_step};
     let device = Device::flex();
     let momentum = |momentum, dampening, nesterov| {
         Some(MomentumCoefficients {
@@ -452,8 +452,8 @@ fn sgd_step_matches_burns_tensor_ops() {
 
 #[test]
 fn winograd_applies_to_wide_small_same_convolutions_of_batches_only() {
-    use model::ops::im2col::ConvGeometry;
-    use model::ops::winograd::suits_winograd;
+    use kernels::im2col::ConvGeometry;
+    use kernels::winograd::suits_winograd;
     let geometry = |x: [usize; 4], co: usize, k: usize, stride: usize, padding: usize| {
         let padding = [(padding, padding); 2];
         ConvGeometry::new(x, [co, x[1], k, k], [stride; 2], padding, [1, 1]).unwrap()

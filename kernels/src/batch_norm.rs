@@ -10,40 +10,43 @@
 //! output, two in the backward. A ReLU that follows (and a residual block's shortcut before it)
 //! is folded into the output pass, its gradient mask into the backward. The result is burn's
 //! (tested against it), running statistics included; the kernels plug in through burn's
-//! backend-extension API like [`super::conv_kernels`].
+//! backend-extension API like [`crate::conv`].
 
 use burn::nn::BatchNorm;
 use burn::prelude::*;
 
 #[cfg(feature = "flex")]
-use super::im2col::PARALLEL_MIN_ELEMENTS;
+use crate::im2col::PARALLEL_MIN_ELEMENTS;
 
 /// [`BatchNorm::forward`] through our kernel where it applies: same output, same update of
 /// the running statistics.
 pub trait BatchNormForward {
     /// `x [N, C, ...]` → `[N, C, ...]`.
-    fn forward_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
+    fn forward_with_kernels<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
 
     /// `relu(forward(x))` in one pass (the ReLU folded into the batch norm's output and its
     /// gradient into the batch norm's backward): `x [N, C, ...]` → `[N, C, ...]`.
-    fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
+    fn forward_relu_with_kernels<const D: usize>(&self, x: Tensor<D>) -> Tensor<D>;
 
     /// `relu(forward(x) + residual)` in one pass (a residual block's end): `x`, `residual`
     /// `[N, C, ...]` → `[N, C, ...]`.
-    fn forward_add_relu_fast<const D: usize>(&self, x: Tensor<D>, residual: Tensor<D>)
-    -> Tensor<D>;
+    fn forward_add_relu_with_kernels<const D: usize>(
+        &self,
+        x: Tensor<D>,
+        residual: Tensor<D>,
+    ) -> Tensor<D>;
 }
 
 impl BatchNormForward for BatchNorm {
-    fn forward_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+    fn forward_with_kernels<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         batch_norm(self, x, None, false)
     }
 
-    fn forward_relu_fast<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+    fn forward_relu_with_kernels<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         batch_norm(self, x, None, true)
     }
 
-    fn forward_add_relu_fast<const D: usize>(
+    fn forward_add_relu_with_kernels<const D: usize>(
         &self,
         x: Tensor<D>,
         residual: Tensor<D>,
@@ -63,7 +66,7 @@ fn batch_norm<const D: usize>(
     #[cfg(feature = "flex")]
     let fits = |x: &Tensor<D>| {
         D >= 2
-            && super::conv_kernels::takes_flex_path(x)
+            && crate::conv::takes_flex_path(x)
             && x.dims()[1] == bn.gamma.dims()[0]
             && residual.as_ref().is_none_or(|r| r.dims() == x.dims())
     };
@@ -305,7 +308,7 @@ fn per_channel_map(
     let channels = k_a.len();
     let mut out = vec![0.0f32; a.len()];
     let image_len = (channels * plane).max(1);
-    super::im2col::for_each_slice(&mut out, image_len, true, |image, out| {
+    crate::im2col::for_each_slice(&mut out, image_len, true, |image, out| {
         let at = image * image_len;
         let (a, b) = (&a[at..][..out.len()], &b[at..][..out.len()]);
         map_image(map, out, [a, b], [k_a, k_b, k_0], plane);
@@ -370,8 +373,8 @@ crate::multiversion! {
 
 #[cfg(feature = "flex")]
 mod flex {
-    use super::super::conv_kernels::flex::{slice, tensor, values};
     use super::{Map, batch_norm_train_backward, batch_norm_train_forward, per_channel_map};
+    use crate::conv::flex::{slice, tensor, values};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;

@@ -91,7 +91,7 @@ fn fused_applies<const D: usize>(
     velocity: Option<&Tensor<D>>,
     coefficients: &SgdCoefficients,
 ) -> bool {
-    use super::conv_kernels::takes_flex_path;
+    use crate::conv::takes_flex_path;
     let plain_flex = |t: &Tensor<D>| takes_flex_path(t) && !t.device().is_autodiff();
     plain_flex(param)
         && plain_flex(grad)
@@ -109,8 +109,8 @@ fn fused_applies<const D: usize>(
 #[cfg(feature = "flex")]
 mod flex {
     use super::{MomentumCoefficients, SgdCoefficients};
-    use crate::ops::conv_kernels::flex::{slice, tensor, values};
-    use crate::ops::im2col::PARALLEL_MIN_ELEMENTS;
+    use crate::conv::flex::{slice, tensor, values};
+    use crate::im2col::PARALLEL_MIN_ELEMENTS;
     use burn::backend::flex::FlexTensor;
     use burn::backend::tensor::FloatTensor;
     use burn::backend::{Backend, Dispatch, Flex, TensorMetadata, backend_extension};
@@ -118,7 +118,7 @@ mod flex {
     use rayon::prelude::*;
     use std::mem::MaybeUninit;
 
-    /// [`super::sgd_step`] through [`SgdKernels`].
+    /// [`crate::sgd::sgd_step`] through [`SgdKernels`].
     pub(super) fn sgd_step<const D: usize>(
         coefficients: &SgdCoefficients,
         lr: f64,

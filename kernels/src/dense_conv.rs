@@ -17,8 +17,8 @@
 //! its dimensions. Building `D` costs one pass over its `Co·OH·OW·C·H·W` floats, which a
 //! batch of [`DENSE_MIN_BATCH`] or more images pays back.
 
-use super::gemm::gemm;
-use super::im2col::{ConvGeometry, ConvGrads, for_each_slice, with_scratch};
+use crate::gemm::gemm;
+use crate::im2col::{ConvGeometry, ConvGrads, for_each_slice, with_scratch};
 
 /// Fewest images for which the dense form is used: below it, building `D` costs more than the
 /// zero taps it saves (batch-1 inference stays on im2col).
@@ -146,7 +146,7 @@ fn fill_dense_matrix(
 }
 
 /// Forward convolution: `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` →
-/// `[N, Co, OH, OW]`; the same result as [`super::im2col::conv2d_forward`].
+/// `[N, Co, OH, OW]`; the same result as [`crate::im2col::conv2d_forward`].
 pub fn conv2d_forward_dense(
     x: &[f32],
     weight: &[f32],
@@ -183,7 +183,7 @@ pub fn conv2d_forward_dense(
 
 /// Backward convolution: from the output gradient `grad [N, Co, OH, OW]`, the gradients of
 /// `x`, `weight` and the bias, each only where `want = [x, weight, bias]` asks for it; the
-/// same result as [`super::im2col::conv2d_backward`].
+/// same result as [`crate::im2col::conv2d_backward`].
 pub fn conv2d_backward_dense(
     x: &[f32],
     weight: &[f32],

@@ -1,7 +1,7 @@
 //! 2-D convolution on plain `f32` slices in NCHW layout, as im2col + one GEMM per chunk of
 //! images: the forward pass, and the input, weight and bias gradients of the backward pass.
 //!
-//! These are the kernels behind [`super::conv_kernels`] on the flex CPU backend. burn's
+//! These are the kernels behind [`crate::conv`] on the flex CPU backend. burn's
 //! generic backward computes the weight gradient as a convolution whose "kernel" is the whole
 //! output map and the input gradient as a transposed convolution; here both are single GEMMs
 //! over the unfolded patches, as PyTorch's CPU path does:
@@ -25,7 +25,7 @@ use std::cell::RefCell;
 
 use rayon::prelude::*;
 
-use super::gemm::{PARALLEL_GEMM_OPS, gemm};
+use crate::gemm::{PARALLEL_GEMM_OPS, gemm};
 
 /// Largest unfolded-patch buffer, in floats (16 MiB), before a batch is split into chunks.
 pub const COLS_BUDGET: usize = 1 << 22;

@@ -5,7 +5,7 @@
 //! window of every output pixel; for LeNet's 2x2 pools it took about a tenth of a training
 //! step. This one walks each `[H, W]` plane once per output row, keeps the argmax (within the
 //! plane) for the backward pass, and plugs in through burn's backend-extension API for `Flex`
-//! and `Autodiff<Flex>`, like [`super::conv_kernels`]. Floor mode, no dilation; anything else
+//! and `Autodiff<Flex>`, like [`crate::conv`]. Floor mode, no dilation; anything else
 //! goes to burn.
 
 use burn::nn::PaddingConfig2d;
@@ -25,7 +25,7 @@ pub fn max_pool2d(
     padding: [usize; 2],
 ) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    if super::conv_kernels::takes_flex_path(&x) && flex::fits(&x, kernel, stride, padding) {
+    if crate::conv::takes_flex_path(&x) && flex::fits(&x, kernel, stride, padding) {
         return flex::max_pool2d(x, kernel, stride, padding);
     }
     burn_max_pool2d(
@@ -40,11 +40,11 @@ pub fn max_pool2d(
 /// mode, `Same` and asymmetric padding stay with burn.
 pub trait MaxPool2dForward {
     /// `x [N, C, H, W]` → `[N, C, OH, OW]`.
-    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4>;
+    fn forward_with_kernels(&self, x: Tensor<4>) -> Tensor<4>;
 }
 
 impl MaxPool2dForward for MaxPool2d {
-    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward_with_kernels(&self, x: Tensor<4>) -> Tensor<4> {
         let padding = match self.padding {
             PaddingConfig2d::Valid => Some([0, 0]),
             PaddingConfig2d::Explicit(top, left, bottom, right)
@@ -64,7 +64,7 @@ impl MaxPool2dForward for MaxPool2d {
 }
 
 #[cfg(feature = "flex")]
-use super::im2col::{PARALLEL_MIN_ELEMENTS, for_each_slice};
+use crate::im2col::{PARALLEL_MIN_ELEMENTS, for_each_slice};
 
 #[cfg(feature = "flex")]
 /// Sizes of one pooling: input planes `[planes = N·C, H, W]`, output `[planes, OH, OW]`.

@@ -1,6 +1,6 @@
 //! The models' 2-D convolution: our GEMM kernels on the flex CPU backend (im2col,
-//! [`super::im2col`], or for maps smaller than the kernel one dense product,
-//! [`super::dense_conv`]), burn's own `conv2d` everywhere else (wgpu, CUDA, ndarray).
+//! [`crate::im2col`], or for maps smaller than the kernel one dense product,
+//! [`crate::dense_conv`]), burn's own `conv2d` everywhere else (wgpu, CUDA, ndarray).
 //!
 //! burn's flex backend has a fast forward convolution, but its backward pass is burn's generic
 //! one: the weight gradient is a convolution whose kernel is the whole output map, the input
@@ -9,7 +9,7 @@
 //! through burn's backend-extension API: a [`ConvKernels`] trait implemented for `Flex`, and for
 //! `Autodiff<Flex>` with a hand-written backward node, so training on flex gets both halves.
 //!
-//! Every model calls [`conv2d`] or [`Conv2dForward::forward_fast`] instead of burn's
+//! Every model calls [`conv2d`] or [`Conv2dForward::forward_with_kernels`] instead of burn's
 //! `Conv2d::forward`; the result is the same (tested against burn's op) on every backend.
 
 use burn::nn::PaddingConfig2d;
@@ -37,11 +37,11 @@ pub fn conv2d(
 /// [`Conv2d::forward`] through [`conv2d`]: same padding rules, same result.
 pub trait Conv2dForward {
     /// `x [N, C, H, W]` → `[N, Co, OH, OW]`.
-    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4>;
+    fn forward_with_kernels(&self, x: Tensor<4>) -> Tensor<4>;
 }
 
 impl Conv2dForward for Conv2d {
-    fn forward_fast(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward_with_kernels(&self, x: Tensor<4>) -> Tensor<4> {
         // `Same` padding depends on the input size by burn-internal rules: leave it to burn.
         let (top, left, bottom, right) = match self.padding {
             PaddingConfig2d::Valid => (0, 0, 0, 0),
@@ -95,9 +95,9 @@ pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
 
 #[cfg(feature = "flex")]
 pub(super) mod flex {
-    use super::super::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
-    use super::super::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
-    use super::super::winograd::{
+    use crate::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
+    use crate::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
+    use crate::winograd::{
         conv2d_forward_winograd, conv2d_input_grad_winograd, conv2d_weight_grad_winograd,
         suits_winograd,
     };
@@ -186,18 +186,18 @@ pub(super) mod flex {
     }
 
     /// The tensor's elements in row-major order (copied only when it is a strided view).
-    pub(in crate::ops) fn values(t: &FlexTensor) -> FlexTensor {
+    pub(crate) fn values(t: &FlexTensor) -> FlexTensor {
         t.to_contiguous()
     }
 
     /// The elements of a contiguous float32 tensor ([`values`]).
-    pub(in crate::ops) fn slice(t: &FlexTensor) -> &[f32] {
+    pub(crate) fn slice(t: &FlexTensor) -> &[f32] {
         t.as_slice::<f32>()
             .expect("flex kernels: contiguous float32 tensor")
     }
 
     /// A flex tensor of `values` in row-major order.
-    pub(in crate::ops) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
+    pub(crate) fn tensor(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
         FlexTensor::from_data(TensorData::new(values, shape))
     }
 

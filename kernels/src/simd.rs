@@ -38,7 +38,7 @@ macro_rules! multiversion {
                 portable($($arg),*)
             }
             #[cfg(target_arch = "x86_64")]
-            if $crate::ops::simd::has_avx2_fma() {
+            if $crate::simd::has_avx2_fma() {
                 // SAFETY: the CPU supports the features `avx2` is compiled for.
                 return unsafe { avx2($($arg),*) };
             }

@@ -18,12 +18,12 @@ const POOL_STACK_BYTES: usize = 8 << 20;
 /// Wrap a program's whole CPU job in it (`train` and `infer` wrap their `run`): every
 /// parallel kernel then starts without a thread hand-off. It configures rayon's global pool
 /// first (one thread per core, 8 MiB stacks) unless something has already started it, and
-/// glibc's allocator to keep freed tensors' memory ([`super::allocator::keep_freed_memory`]).
+/// glibc's allocator to keep freed tensors' memory ([`crate::allocator::keep_freed_memory`]).
 /// Nothing else changes: without the `flex` feature, or on a GPU backend, `work` simply runs.
 pub fn on_compute_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     #[cfg(feature = "flex")]
     {
-        super::allocator::keep_freed_memory();
+        crate::allocator::keep_freed_memory();
         // Fails only when the pool already exists, which is as good.
         let _ = rayon::ThreadPoolBuilder::new()
             .stack_size(POOL_STACK_BYTES)

@@ -25,8 +25,8 @@
 
 use rayon::prelude::*;
 
-use super::gemm::gemm;
-use super::im2col::{ConvGeometry, for_each_slice, sum_parts, with_scratch};
+use crate::gemm::gemm;
+use crate::im2col::{ConvGeometry, for_each_slice, sum_parts, with_scratch};
 
 /// Tile positions: the 4x4 transformed window.
 const POSITIONS: usize = 16;
@@ -361,7 +361,7 @@ fn convolve(
 }
 
 /// Forward convolution: `x [N, C, H, W]`, `weight [Co, C, 3, 3]`, `bias [Co]` →
-/// `[N, Co, H, W]`; the same result as [`super::im2col::conv2d_forward`] up to rounding.
+/// `[N, Co, H, W]`; the same result as [`crate::im2col::conv2d_forward`] up to rounding.
 pub fn conv2d_forward_winograd(
     x: &[f32],
     weight: &[f32],
