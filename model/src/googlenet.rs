@@ -9,6 +9,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
 
 use crate::inception::{BasicConv2d, Inception, InceptionConfig};
+use crate::init;
 use crate::layers::flatten;
 use crate::trace::{Trace, TracedForward};
 use kernels::max_pool::MaxPool2dForward;
@@ -68,7 +69,7 @@ pub struct GoogLeNet {
 }
 
 impl GoogLeNetConfig {
-    /// Builds the network on `device`.
+    /// Builds the network on `device`, initialized as torchvision's GoogLeNet ([`init::GOOGLENET`]).
     pub fn init(&self, device: &Device) -> GoogLeNet {
         let mut in_channels = 192;
         let inceptions = INCEPTION_TABLE
@@ -80,7 +81,7 @@ impl GoogLeNetConfig {
                 config.init(device)
             })
             .collect();
-        GoogLeNet {
+        init::GOOGLENET.apply(GoogLeNet {
             conv1: BasicConv2d::new(self.in_channels, 64, 7, 2, 3, device),
             conv2: BasicConv2d::new(64, 64, 1, 1, 0, device),
             conv3: BasicConv2d::new(64, 192, 3, 1, 1, device),
@@ -93,7 +94,7 @@ impl GoogLeNetConfig {
             avgpool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
             dropout: DropoutConfig::new(self.dropout).init(),
             fc: LinearConfig::new(in_channels, self.num_classes).init(device),
-        }
+        })
     }
 }
 

@@ -30,6 +30,7 @@
 pub mod alexnet;
 pub mod googlenet;
 pub mod inception;
+pub mod init;
 pub mod layers;
 pub mod lenet;
 pub mod lenet_fullyconv;

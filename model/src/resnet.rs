@@ -10,6 +10,7 @@ use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxP
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 
+use crate::init;
 use crate::layers::{batch_norm_relu, conv, flatten};
 use crate::resnet_block::{BlockKind, ResidualBlock, ResidualBlockConfig};
 use crate::trace::{Trace, TracedForward};
@@ -59,6 +60,10 @@ pub struct ResNetConfig {
     /// torchvision; a narrower network (16 or 32) trains far faster on small images.
     #[config(default = 64)]
     pub base_width: usize,
+    /// Start the last batch norm of every residual branch with γ = 0, so that each block
+    /// begins as the identity (torchvision's `zero_init_residual`; off by default there too).
+    #[config(default = false)]
+    pub zero_init_residual: bool,
 }
 
 /// ResNet: `[N, C, H, W]` (224x224 with the ImageNet stem, 32x32 with the CIFAR stem) to `[N, classes]`.
@@ -93,7 +98,7 @@ impl ResNetConfig {
             .map(|(_, kind, blocks)| (*kind, *blocks))
     }
 
-    /// Builds the network on `device`.
+    /// Builds the network on `device`, initialized as torchvision's ResNet ([`init::RESNET`]).
     ///
     /// # Panics
     /// If `depth` is not 10, 18, 34, 50, 101 or 152.
@@ -128,15 +133,16 @@ impl ResNetConfig {
             (0..blocks[stage])
                 .map(|b| {
                     let stride = if b == 0 { first_stride } else { 1 };
-                    let config =
-                        ResidualBlockConfig::new(kind, in_channels, width).with_stride(stride);
+                    let config = ResidualBlockConfig::new(kind, in_channels, width)
+                        .with_stride(stride)
+                        .with_zero_init_residual(self.zero_init_residual);
                     in_channels = config.out_channels();
                     config.init(device)
                 })
                 .collect::<Vec<_>>()
         });
         let [layer1, layer2, layer3, layer4] = stages;
-        ResNet {
+        init::RESNET.apply(ResNet {
             conv1,
             bn1: BatchNormConfig::new(self.base_width).init(device),
             maxpool,
@@ -146,7 +152,7 @@ impl ResNetConfig {
             layer4,
             avgpool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
             fc: LinearConfig::new(in_channels, self.num_classes).init(device),
-        }
+        })
     }
 }
 

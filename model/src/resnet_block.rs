@@ -102,12 +102,25 @@ pub struct ResidualBlockConfig {
     /// Stride of the block's spatial convolution (and of its shortcut).
     #[config(default = 1)]
     pub stride: usize,
+    /// Start the branch's last batch norm (`bn2`, or `bn3` in a bottleneck) with γ = 0, so
+    /// that the block begins as its shortcut (torchvision's `zero_init_residual`).
+    #[config(default = false)]
+    pub zero_init_residual: bool,
 }
 
 impl ResidualBlockConfig {
     /// Output channels: `width · expansion`.
     pub fn out_channels(&self) -> usize {
         self.width * self.kind.expansion()
+    }
+
+    /// The batch norm that ends the residual branch: γ = 0 with `zero_init_residual`.
+    fn last_bn(&self, channels: usize, device: &Device) -> BatchNorm {
+        let mut norm = bn(channels, device);
+        if self.zero_init_residual {
+            norm.gamma = norm.gamma.init_mapper(|gamma| gamma.zeros_like());
+        }
+        norm
     }
 
     /// Builds the block on `device`, with a projection shortcut when the shape changes.
@@ -127,7 +140,7 @@ impl ResidualBlockConfig {
                 conv1: conv(c_in, w, 3, s, 1, false, device),
                 bn1: bn(w, device),
                 conv2: conv(w, w, 3, 1, 1, false, device),
-                bn2: bn(w, device),
+                bn2: self.last_bn(w, device),
                 downsample,
             }),
             BlockKind::Bottleneck => ResidualBlock::Bottleneck(Bottleneck {
@@ -136,7 +149,7 @@ impl ResidualBlockConfig {
                 conv2: conv(w, w, 3, s, 1, false, device),
                 bn2: bn(w, device),
                 conv3: conv(w, out, 1, 1, 0, false, device),
-                bn3: bn(out, device),
+                bn3: self.last_bn(out, device),
                 downsample,
             }),
         }

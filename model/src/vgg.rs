@@ -10,6 +10,7 @@ use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxP
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
 
+use crate::init;
 use crate::layers::{Activation, batch_norm_relu, conv, flatten};
 use crate::trace::{Trace, TracedForward};
 use kernels::conv::Conv2dForward;
@@ -102,7 +103,7 @@ impl VggConfig {
             .map(|(_, stages)| *stages)
     }
 
-    /// Builds the network on `device`.
+    /// Builds the network on `device`, initialized as torchvision's VGG ([`init::VGG`]).
     ///
     /// # Panics
     /// If `depth` is not 11, 13, 16 or 19.
@@ -120,7 +121,7 @@ impl VggConfig {
             }
             c_in = width;
         }
-        Vgg {
+        init::VGG.apply(Vgg {
             convs,
             norms,
             pool: MaxPool2dConfig::new([2, 2]).init(),
@@ -130,7 +131,7 @@ impl VggConfig {
             fc3: LinearConfig::new(4096, self.num_classes).init(device),
             dropout: DropoutConfig::new(self.dropout).init(),
             stage_lengths: stages.map(|s| s.len()),
-        }
+        })
     }
 }
 
