@@ -56,11 +56,92 @@ impl Network {
     }
 }
 
-/// Builds a network from (input channels, classes).
-type Builder = fn(usize, usize, &Device) -> Network;
+/// The architecture a zoo entry builds, with the settings that tell its variants apart.
+#[derive(Clone, Copy, Debug)]
+pub enum Arch {
+    /// A LeNet from one of [`LeNetConfig`]'s constructors (`lenet5`, `classic`, `d2l`).
+    LeNet(fn() -> LeNetConfig),
+    /// [`LeNetFullyConv`].
+    LeNetFullyConv,
+    /// [`LeNetRes`].
+    LeNetRes,
+    /// [`AlexNet`] in the paper's or torchvision's layout.
+    AlexNet(AlexNetLayout),
+    /// [`Vgg`] of this depth (11, 13, 16, 19).
+    Vgg(usize),
+    /// [`GoogLeNet`].
+    GoogLeNet,
+    /// [`ResNet`] of this depth, stem and stem width (64 is the standard width).
+    ResNet {
+        /// 10, 18, 34, 50, 101 or 152.
+        depth: usize,
+        /// ImageNet or CIFAR stem.
+        stem: Stem,
+        /// Width of the stem and the first stage.
+        base_width: usize,
+    },
+}
+
+impl Arch {
+    /// Builds this architecture for `in_channels` input channels and `classes` classes.
+    pub fn build(self, in_channels: usize, classes: usize, device: &Device) -> Network {
+        let (c, k) = (in_channels, classes);
+        match self {
+            Arch::LeNet(config) => Network::LeNet(
+                config()
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::LeNetFullyConv => Network::LeNetFullyConv(
+                LeNetFullyConvConfig::new()
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::LeNetRes => Network::LeNetRes(
+                LeNetResConfig::new()
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::AlexNet(layout) => Network::AlexNet(
+                AlexNetConfig::new()
+                    .with_layout(layout)
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::Vgg(depth) => Network::Vgg(
+                VggConfig::new(depth)
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::GoogLeNet => Network::GoogLeNet(
+                GoogLeNetConfig::new()
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+            Arch::ResNet {
+                depth,
+                stem,
+                base_width,
+            } => Network::ResNet(
+                ResNetConfig::new(depth)
+                    .with_stem(stem)
+                    .with_base_width(base_width)
+                    .with_in_channels(c)
+                    .with_num_classes(k)
+                    .init(device),
+            ),
+        }
+    }
+}
 
 /// One registered architecture.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct ZooEntry {
     /// Registry name.
     pub name: &'static str,
@@ -70,281 +151,67 @@ pub struct ZooEntry {
     pub input: [usize; 3],
     /// Default number of classes.
     pub num_classes: usize,
-    build: Builder,
+    /// What it builds.
+    pub arch: Arch,
 }
 
-impl fmt::Debug for ZooEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ZooEntry")
-            .field("name", &self.name)
-            .field("input", &self.input)
-            .finish()
+const fn entry(
+    name: &'static str,
+    description: &'static str,
+    input: [usize; 3],
+    num_classes: usize,
+    arch: Arch,
+) -> ZooEntry {
+    ZooEntry {
+        name,
+        description,
+        input,
+        num_classes,
+        arch,
     }
 }
 
-fn resnet(depth: usize, stem: Stem, c: usize, k: usize, d: &Device) -> Network {
-    Network::ResNet(
-        ResNetConfig::new(depth)
-            .with_stem(stem)
-            .with_in_channels(c)
-            .with_num_classes(k)
-            .init(d),
-    )
+const fn resnet(depth: usize, stem: Stem) -> Arch {
+    Arch::ResNet {
+        depth,
+        stem,
+        base_width: 64,
+    }
 }
 
-/// The CPU-sized ResNet: 10 layers, CIFAR stem, a quarter of the standard width.
-fn resnet10_narrow(c: usize, k: usize, d: &Device) -> Network {
-    Network::ResNet(
-        ResNetConfig::new(10)
-            .with_stem(Stem::Cifar)
-            .with_base_width(16)
-            .with_in_channels(c)
-            .with_num_classes(k)
-            .init(d),
-    )
-}
+/// ImageNet's input, `[3, 224, 224]`.
+const IMAGENET: [usize; 3] = [3, 224, 224];
+/// CIFAR-10's input, `[3, 32, 32]`.
+const CIFAR: [usize; 3] = [3, 32, 32];
 
-fn vgg(depth: usize, c: usize, k: usize, d: &Device) -> Network {
-    Network::Vgg(
-        VggConfig::new(depth)
-            .with_in_channels(c)
-            .with_num_classes(k)
-            .init(d),
-    )
-}
-
-macro_rules! entry {
-    ($name:literal, $desc:literal, $input:expr, $classes:expr, $build:expr) => {
-        ZooEntry {
-            name: $name,
-            description: $desc,
-            input: $input,
-            num_classes: $classes,
-            build: $build,
-        }
-    };
-}
-
-/// Every architecture, in the order of the course.
+/// Every architecture, in the order of the course: name, description, default input
+/// `[C, H, W]`, default classes, architecture.
+#[rustfmt::skip]
 pub const ZOO: &[ZooEntry] = &[
-    entry!(
-        "lenet5",
-        "LeNet-5, ReLU + max-pool (PyTorch tutorial)",
-        [1, 32, 32],
-        10,
-        |c, k, d| {
-            Network::LeNet(
-                LeNetConfig::lenet5()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "lenet5-classic",
-        "LeNet-5 as LeCun 1998: tanh + avg-pool, C5 conv",
-        [1, 32, 32],
-        10,
-        |c, k, d| {
-            Network::LeNet(
-                LeNetConfig::classic()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "lenet-d2l",
-        "d2l's LeNet: sigmoid + max-pool on 28x28",
-        [1, 28, 28],
-        10,
-        |c, k, d| {
-            Network::LeNet(
-                LeNetConfig::d2l()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "lenet-fullyconv",
-        "LeNet with a convolutional head (class map)",
-        [3, 32, 32],
-        10,
-        |c, k, d| {
-            Network::LeNetFullyConv(
-                LeNetFullyConvConfig::new()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "lenet-res",
-        "LeNet-5 classic + batch norm + residual FC",
-        [1, 32, 32],
-        10,
-        |c, k, d| {
-            Network::LeNetRes(
-                LeNetResConfig::new()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "alexnet",
-        "AlexNet, 2012 paper layout with LRN",
-        [3, 227, 227],
-        1000,
-        |c, k, d| {
-            Network::AlexNet(
-                AlexNetConfig::new()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "alexnet-torchvision",
-        "AlexNet, torchvision layout (64-192-384-256-256, no LRN, adaptive 6x6 pool)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| {
-            Network::AlexNet(
-                AlexNetConfig::new()
-                    .with_layout(AlexNetLayout::Torchvision)
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "vgg11",
-        "VGG-11 (configuration A)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| vgg(11, c, k, d)
-    ),
-    entry!(
-        "vgg13",
-        "VGG-13 (configuration B)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| vgg(13, c, k, d)
-    ),
-    entry!(
-        "vgg16",
-        "VGG-16 (configuration D)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| vgg(16, c, k, d)
-    ),
-    entry!(
-        "vgg19",
-        "VGG-19 (configuration E)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| vgg(19, c, k, d)
-    ),
-    entry!(
-        "googlenet",
-        "GoogLeNet / Inception v1 (torchvision layout)",
-        [3, 224, 224],
-        1000,
-        |c, k, d| {
-            Network::GoogLeNet(
-                GoogLeNetConfig::new()
-                    .with_in_channels(c)
-                    .with_num_classes(k)
-                    .init(d),
-            )
-        }
-    ),
-    entry!(
-        "resnet18",
-        "ResNet-18, ImageNet stem",
-        [3, 224, 224],
-        1000,
-        |c, k, d| resnet(18, Stem::ImageNet, c, k, d)
-    ),
-    entry!(
-        "resnet34",
-        "ResNet-34, ImageNet stem",
-        [3, 224, 224],
-        1000,
-        |c, k, d| resnet(34, Stem::ImageNet, c, k, d)
-    ),
-    entry!(
-        "resnet50",
-        "ResNet-50, ImageNet stem",
-        [3, 224, 224],
-        1000,
-        |c, k, d| resnet(50, Stem::ImageNet, c, k, d)
-    ),
-    entry!(
-        "resnet101",
-        "ResNet-101, ImageNet stem",
-        [3, 224, 224],
-        1000,
-        |c, k, d| resnet(101, Stem::ImageNet, c, k, d)
-    ),
-    entry!(
-        "resnet152",
-        "ResNet-152, ImageNet stem",
-        [3, 224, 224],
-        1000,
-        |c, k, d| resnet(152, Stem::ImageNet, c, k, d)
-    ),
-    entry!(
-        "resnet10-narrow",
-        "ResNet-10 (one basic block per stage), CIFAR stem, widths 16-32-64-128, 28x28 gray",
-        [1, 28, 28],
-        10,
-        resnet10_narrow
-    ),
-    entry!(
-        "resnet18-cifar",
-        "ResNet-18, CIFAR stem (3x3 conv, no max-pool)",
-        [3, 32, 32],
-        10,
-        |c, k, d| resnet(18, Stem::Cifar, c, k, d)
-    ),
-    entry!(
-        "resnet34-cifar",
-        "ResNet-34, CIFAR stem",
-        [3, 32, 32],
-        10,
-        |c, k, d| resnet(34, Stem::Cifar, c, k, d)
-    ),
-    entry!(
-        "resnet50-cifar",
-        "ResNet-50, CIFAR stem",
-        [3, 32, 32],
-        10,
-        |c, k, d| resnet(50, Stem::Cifar, c, k, d)
-    ),
-    entry!(
-        "resnet101-cifar",
-        "ResNet-101, CIFAR stem",
-        [3, 32, 32],
-        10,
-        |c, k, d| resnet(101, Stem::Cifar, c, k, d)
-    ),
-    entry!(
-        "resnet152-cifar",
-        "ResNet-152, CIFAR stem",
-        [3, 32, 32],
-        10,
-        |c, k, d| resnet(152, Stem::Cifar, c, k, d)
-    ),
+    entry("lenet5", "LeNet-5, ReLU + max-pool (PyTorch tutorial)", [1, 32, 32], 10, Arch::LeNet(LeNetConfig::lenet5)),
+    entry("lenet5-classic", "LeNet-5 as LeCun 1998: tanh + avg-pool, C5 conv", [1, 32, 32], 10, Arch::LeNet(LeNetConfig::classic)),
+    entry("lenet-d2l", "d2l's LeNet: sigmoid + max-pool on 28x28", [1, 28, 28], 10, Arch::LeNet(LeNetConfig::d2l)),
+    entry("lenet-fullyconv", "LeNet with a convolutional head (class map)", [3, 32, 32], 10, Arch::LeNetFullyConv),
+    entry("lenet-res", "LeNet-5 classic + batch norm + residual FC", [1, 32, 32], 10, Arch::LeNetRes),
+    entry("alexnet", "AlexNet, 2012 paper layout with LRN", [3, 227, 227], 1000, Arch::AlexNet(AlexNetLayout::Paper)),
+    entry("alexnet-torchvision", "AlexNet, torchvision layout (64-192-384-256-256, no LRN, adaptive 6x6 pool)", IMAGENET, 1000, Arch::AlexNet(AlexNetLayout::Torchvision)),
+    entry("vgg11", "VGG-11 (configuration A)", IMAGENET, 1000, Arch::Vgg(11)),
+    entry("vgg13", "VGG-13 (configuration B)", IMAGENET, 1000, Arch::Vgg(13)),
+    entry("vgg16", "VGG-16 (configuration D)", IMAGENET, 1000, Arch::Vgg(16)),
+    entry("vgg19", "VGG-19 (configuration E)", IMAGENET, 1000, Arch::Vgg(19)),
+    entry("googlenet", "GoogLeNet / Inception v1 (torchvision layout)", IMAGENET, 1000, Arch::GoogLeNet),
+    entry("resnet18", "ResNet-18, ImageNet stem", IMAGENET, 1000, resnet(18, Stem::ImageNet)),
+    entry("resnet34", "ResNet-34, ImageNet stem", IMAGENET, 1000, resnet(34, Stem::ImageNet)),
+    entry("resnet50", "ResNet-50, ImageNet stem", IMAGENET, 1000, resnet(50, Stem::ImageNet)),
+    entry("resnet101", "ResNet-101, ImageNet stem", IMAGENET, 1000, resnet(101, Stem::ImageNet)),
+    entry("resnet152", "ResNet-152, ImageNet stem", IMAGENET, 1000, resnet(152, Stem::ImageNet)),
+    entry("resnet10-narrow", "ResNet-10 (one basic block per stage), CIFAR stem, widths 16-32-64-128, 28x28 gray", [1, 28, 28], 10,
+          Arch::ResNet { depth: 10, stem: Stem::Cifar, base_width: 16 }),
+    entry("resnet18-cifar", "ResNet-18, CIFAR stem (3x3 conv, no max-pool)", CIFAR, 10, resnet(18, Stem::Cifar)),
+    entry("resnet34-cifar", "ResNet-34, CIFAR stem", CIFAR, 10, resnet(34, Stem::Cifar)),
+    entry("resnet50-cifar", "ResNet-50, CIFAR stem", CIFAR, 10, resnet(50, Stem::Cifar)),
+    entry("resnet101-cifar", "ResNet-101, CIFAR stem", CIFAR, 10, resnet(101, Stem::Cifar)),
+    entry("resnet152-cifar", "ResNet-152, CIFAR stem", CIFAR, 10, resnet(152, Stem::Cifar)),
 ];
 
 /// A name that is not in the zoo.
@@ -407,6 +274,6 @@ impl ModelConfig {
     pub fn init(&self, device: &Device) -> Result<Network, UnknownModel> {
         let entry = self.entry()?;
         let [c, _, _] = self.input_shape()?;
-        Ok((entry.build)(c, self.classes()?, device))
+        Ok(entry.arch.build(c, self.classes()?, device))
     }
 }
