@@ -1,17 +1,24 @@
 //! The `train` command as a library: presets ([`preset`]), configuration ([`config`]), the
-//! burn Learner wiring ([`training`], [`classifier`], [`optim`], [`progress`]) and the run
-//! folder ([`run_dir`], [`history`], [`plots`]). `main.rs` only parses and reports.
+//! burn Learner wiring ([`training`], [`classifier`], [`optim`]), what a run shows and keeps
+//! of each epoch ([`epoch_reporter`], [`run_metrics`], [`epoch_log`], [`epoch_means`],
+//! [`loss_guard`], [`history_writer`]) and the run folder ([`run_dir`], [`history`],
+//! [`plots`]). `main.rs` only parses and reports.
 
 pub mod classifier;
 pub mod cli;
 pub mod config;
+pub mod epoch_log;
+pub mod epoch_means;
+pub mod epoch_reporter;
 pub mod history;
+pub mod history_writer;
+pub mod loss_guard;
 pub mod optim;
 pub mod plots;
 pub mod preset;
-pub mod progress;
 pub mod resume_loader;
 pub mod run_dir;
+pub mod run_metrics;
 pub mod sgd;
 pub mod training;
 

@@ -9,20 +9,23 @@ use std::time::Instant;
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::module::Module;
 use burn::prelude::*;
-use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
 use data::{DatasetKind, DatasetSource, ImageFolderSource, Pipeline, PreparedDataset, Split};
 
 use crate::classifier::Classifier;
 use crate::cli::Cli;
 use crate::config::TrainConfig;
+use crate::epoch_log::EpochLog;
+use crate::epoch_reporter::EpochReporter;
 use crate::history;
+use crate::history_writer::HistoryWriter;
+use crate::loss_guard::LossGuard;
 use crate::optim;
 use crate::plots;
 use crate::preset::preset;
-use crate::progress::EpochReporter;
 use crate::resume_loader::ResumedLoader;
 use crate::run_dir::{self, files, write_atomic};
+use crate::run_metrics::RunMetrics;
 use common::CliError;
 
 /// What a finished run reports on its last line.
@@ -372,40 +375,38 @@ fn train_in(
     );
 
     let history_path = run_dir.join(files::HISTORY);
-    let previous = match resume_from {
-        Some(epoch) => {
-            let mut records = history::read(&history_path).map_err(CliError::Failed)?;
-            records.retain(|r| r.epoch <= epoch);
-            records
-        }
-        None => Vec::new(),
+    let history = match resume_from {
+        Some(epoch) => HistoryWriter::resume(history_path, epoch).map_err(CliError::Failed)?,
+        None => HistoryWriter::new(history_path),
     };
+    let metrics = RunMetrics::new();
+    let recognizer = metrics.recognizer();
     let mut training = SupervisedTraining::new(run_dir, train_loader, test_loader)
-        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .metrics((metrics.accuracy, metrics.loss))
         .with_default_checkpointers()
         .num_epochs(config.epochs);
     if let Some(epoch) = resume_from {
         training = training.checkpoint(epoch);
     }
-    let (reporter, log) = EpochReporter::new(
-        history_path.clone(),
-        previous,
+    let log = EpochLog::new(
+        history,
         resume_from.unwrap_or(0) + 1,
+        LossGuard::new(training.interrupter()),
+    );
+    let (reporter, log) = EpochReporter::new(
+        log,
+        recognizer,
         config.epochs,
         training.interrupter(),
         resume_from,
     );
     let result = training.renderer(Box::new(reporter)).launch(learner);
 
-    let (records, failure) = {
-        let log = log
-            .lock()
-            .map_err(|_| CliError::Failed("the training log was poisoned".into()))?;
-        (log.records.clone(), log.failure.clone())
-    };
-    if let Some(failure) = failure {
-        return Err(CliError::Failed(failure));
-    }
+    let records = log
+        .lock()
+        .map_err(|_| CliError::Failed("the training log was poisoned".into()))?
+        .outcome()
+        .map_err(CliError::Failed)?;
 
     // Final weights: the network alone (what infer loads), written then renamed.
     let model_path = run_dir.join(files::MODEL);
