@@ -408,17 +408,16 @@ fn train_in(
         .outcome()
         .map_err(CliError::Failed)?;
 
-    // Final weights: the network alone (what infer loads), written then renamed.
+    // Final weights: the network alone (what infer loads), in burnpack, written atomically.
     let model_path = run_dir.join(files::MODEL);
-    let tmp = run_dir::temp_path(&model_path);
-    result
+    let model_bytes = result
         .model
         .net
         .clone()
         .into_record()
-        .save(&tmp)
-        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, &model_path).map_err(|e| io(&model_path, e))?;
+        .into_bytes()
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", model_path.display())))?;
+    write_atomic(&model_path, &model_bytes).map_err(|e| io(&model_path, e))?;
 
     let title = format!("{} on {}", config.model.name, config.dataset.short_name());
     plots::write_training_curves(&records, run_dir, &title).map_err(CliError::Failed)?;
