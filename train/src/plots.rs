@@ -20,7 +20,6 @@ use common::picture::{FONT, encode_png, ensure_font};
 const WIDTH: u32 = 800;
 /// Height of every plot, in pixels.
 const HEIGHT: u32 = 500;
-/// The font family name the embedded font is registered under (plotters' default family).
 /// Font size of the tick labels, in pixels.
 const TICK_FONT_SIZE: u32 = 15;
 /// Maximum number of tick labels on the y axis.

@@ -22,13 +22,33 @@ impl Preset {
     }
 }
 
+/// The optimization a recipe states alongside its model and data.
+struct Optimization {
+    /// The optimizer.
+    optimizer: OptimizerKind,
+    /// Peak learning rate.
+    lr: f64,
+    /// Mini-batch size.
+    batch_size: usize,
+    /// Epochs.
+    epochs: usize,
+}
+
+/// The configuration of preset `preset`: `model` trained on `dataset` prepared by `pipeline`,
+/// with `optimization`; the other fields keep [`TrainConfig`]'s defaults.
 fn recipe(
     preset: &str,
     model: &str,
     dataset: DatasetKind,
     pipeline: Pipeline,
-    (optimizer, lr, batch_size, epochs): (OptimizerKind, f64, usize, usize),
+    optimization: Optimization,
 ) -> TrainConfig {
+    let Optimization {
+        optimizer,
+        lr,
+        batch_size,
+        epochs,
+    } = optimization;
     TrainConfig::new(
         preset.into(),
         ModelConfig::new(model.into()),
@@ -52,7 +72,12 @@ pub const PRESETS: &[Preset] = &[
                 "lenet5",
                 DatasetKind::Mnist,
                 Pipeline::mnist_resized32(),
-                (OptimizerKind::Sgd, 0.01, 64, 5),
+                Optimization {
+                    optimizer: OptimizerKind::Sgd,
+                    lr: 0.01,
+                    batch_size: 64,
+                    epochs: 5,
+                },
             )
             .with_momentum(0.5)
         },
@@ -66,7 +91,12 @@ pub const PRESETS: &[Preset] = &[
                 "lenet5-classic",
                 DatasetKind::Mnist,
                 Pipeline::mnist_resized32(),
-                (OptimizerKind::Sgd, 0.05, 64, 10),
+                Optimization {
+                    optimizer: OptimizerKind::Sgd,
+                    lr: 0.05,
+                    batch_size: 64,
+                    epochs: 10,
+                },
             )
             .with_momentum(0.9)
             .with_scheduler(SchedulerKind::Cosine)
@@ -81,7 +111,12 @@ pub const PRESETS: &[Preset] = &[
                 "lenet-d2l",
                 DatasetKind::FashionMnist,
                 Pipeline::fashion28(),
-                (OptimizerKind::Adam, 1e-3, 256, 5),
+                Optimization {
+                    optimizer: OptimizerKind::Adam,
+                    lr: 1e-3,
+                    batch_size: 256,
+                    epochs: 5,
+                },
             )
         },
     },
@@ -98,7 +133,12 @@ pub const PRESETS: &[Preset] = &[
                 "lenet-res",
                 DatasetKind::Mnist,
                 shifted,
-                (OptimizerKind::Adamw, 3e-3, 128, 15),
+                Optimization {
+                    optimizer: OptimizerKind::Adamw,
+                    lr: 3e-3,
+                    batch_size: 128,
+                    epochs: 15,
+                },
             )
             .with_weight_decay(1e-4)
             .with_scheduler(SchedulerKind::Onecycle)
@@ -118,7 +158,12 @@ pub const PRESETS: &[Preset] = &[
                 "resnet10-narrow",
                 DatasetKind::FashionMnist,
                 augmented,
-                (OptimizerKind::Sgd, 0.1, 128, 20),
+                Optimization {
+                    optimizer: OptimizerKind::Sgd,
+                    lr: 0.1,
+                    batch_size: 128,
+                    epochs: 20,
+                },
             )
             .with_momentum(0.9)
             .with_nesterov(true)
@@ -135,7 +180,12 @@ pub const PRESETS: &[Preset] = &[
                 "resnet18-cifar",
                 DatasetKind::Cifar10,
                 Pipeline::cifar10(true),
-                (OptimizerKind::Sgd, 0.1, 128, 30),
+                Optimization {
+                    optimizer: OptimizerKind::Sgd,
+                    lr: 0.1,
+                    batch_size: 128,
+                    epochs: 30,
+                },
             )
             .with_momentum(0.9)
             .with_nesterov(true)

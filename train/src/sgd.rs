@@ -40,8 +40,9 @@ impl FusedSgd {
     }
 }
 
-/// The record field of burn's `SgdState` that holds `MomentumState`, and its tensor.
+/// The record field of burn's `SgdState` that holds its `MomentumState`.
 const MOMENTUM: &str = "momentum";
+/// The tensor of burn's `MomentumState` that holds the velocity.
 const VELOCITY: &str = "velocity";
 
 impl<const D: usize> RecordState for FusedSgdState<D> {
