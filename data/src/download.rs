@@ -5,8 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
@@ -14,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{DataError, io_reason};
 use crate::progress::Progress;
-use crate::sources::Checksum;
+use crate::remote_files::Checksum;
 
 /// Downloads `url` to `dest`, checking that the sha256 of the bytes (or, for
 /// [`Checksum::Gunzipped`], of the gunzipped bytes) is `sha256` (hex), or begins with it when
@@ -29,7 +28,7 @@ pub fn fetch(
 ) -> Result<(), DataError> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "cannot create folder", &e))?;
-    let temp = temp_path(dest);
+    let temp = crate::files::temp_path(dest);
     let result = download_to(url, &temp, progress).and_then(|raw_digest| {
         let digest = match checksum {
             Checksum::Download => raw_digest,
@@ -63,16 +62,6 @@ pub fn fetch(
             Err(e)
         }
     }
-}
-
-/// A fresh temporary name next to `dest`: `.NAME.part-PID-N`.
-pub(crate) fn temp_path(dest: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = dest
-        .file_name()
-        .map_or("download".into(), |n| n.to_string_lossy());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dest.with_file_name(format!(".{name}.part-{}-{n}", std::process::id()))
 }
 
 /// The agent for all downloads: rustls with the webpki roots, generous but finite timeouts,

@@ -23,7 +23,7 @@ use crate::download::fetch;
 use crate::error::DataError;
 use crate::idx;
 use crate::kind::{DatasetKind, Split};
-use crate::sources::{base_for, files_for};
+use crate::remote_files::{base_for, files_for};
 
 /// Environment variable naming a data root.
 pub const DATA_DIR_ENV: &str = "CNN_DATA_DIR";
@@ -177,7 +177,7 @@ impl Locator {
             let url = format!("{base}{}", file.name);
             if kind == DatasetKind::Cifar10 {
                 // Fetch the tarball under a temporary name, extract the batches, drop the tarball.
-                let tarball = crate::download::temp_path(&dir.join(file.name));
+                let tarball = crate::files::temp_path(&dir.join(file.name));
                 let result = fetch(&url, &tarball, file.sha256, file.checksum, self.progress)
                     .and_then(|()| extract_cifar(&tarball, dir));
                 let _ = std::fs::remove_file(&tarball);
@@ -281,7 +281,7 @@ pub fn holds(kind: DatasetKind, dir: &Path, split: Option<Split>) -> bool {
 /// the final folder only ever appears complete.
 fn extract_cifar(tarball: &Path, dir: &Path) -> Result<(), DataError> {
     let dest = dir.join(cifar::BATCHES_DIR);
-    let temp = crate::download::temp_path(&dest);
+    let temp = crate::files::temp_path(&dest);
     let result = cifar::extract(tarball, &temp).and_then(|()| {
         if dest.exists() {
             std::fs::remove_dir_all(&dest)

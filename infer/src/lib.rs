@@ -234,6 +234,6 @@ fn test_set(
 
 /// Writes `bytes` to `path` through a temporary sibling file and a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    common::files::write_atomic(path, bytes)
+    data::files::write_atomic(path, bytes)
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }

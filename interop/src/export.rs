@@ -63,18 +63,8 @@ pub fn export_safetensors(network: &Network, path: &Path) -> Result<(), InteropE
         },
         other => other,
     })?;
-    let write_failed = |e: std::io::Error| InteropError::Write {
+    data::files::write_atomic(path, &bytes).map_err(|e| InteropError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "weights".into());
-    let temp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&temp, &bytes).map_err(write_failed)?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        write_failed(e)
     })
 }

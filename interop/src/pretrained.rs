@@ -174,7 +174,7 @@ pub fn fetch(
         &url,
         &path,
         weights.sha256_prefix,
-        data::sources::Checksum::Download,
+        data::remote_files::Checksum::Download,
         progress,
     )
     .map_err(|e| {

@@ -28,6 +28,7 @@
 //! Parameter counts ([`params::trainable_params`]) match PyTorch's.
 
 pub mod alexnet;
+pub mod fc_residual_block;
 pub mod googlenet;
 pub mod inception;
 pub mod init;
@@ -37,7 +38,6 @@ pub mod lenet_fullyconv;
 pub mod lenet_res;
 pub mod ops;
 pub mod params;
-pub mod resblock;
 pub mod resnet;
 pub mod resnet_block;
 pub mod summary;

@@ -3,10 +3,10 @@
 
 use burn::prelude::*;
 use model::alexnet::AlexNetConfig;
+use model::fc_residual_block::FcResidualBlockConfig;
 use model::lenet::LeNetConfig;
 use model::lenet_fullyconv::LeNetFullyConvConfig;
 use model::params::param_table;
-use model::resblock::ResBlockConfig;
 use model::resnet::{ResNetConfig, Stem};
 use model::resnet_block::{BlockKind, ResidualBlockConfig};
 use model::summary::summarize;
@@ -253,19 +253,19 @@ fn every_cifar_resnet_depth_takes_32x32_images() {
 }
 
 #[test]
-fn fully_connected_resblock() {
+fn fully_connected_residual_block() {
     let d = device();
     for dim in [4, 20, 128] {
-        let block = ResBlockConfig::new(dim).init(&d);
+        let block = FcResidualBlockConfig::new(dim).init(&d);
         assert_eq!(trainable_params(&block), 2 * (dim * dim + dim));
     }
     // With zero weights and biases the block is relu(x + 0) = relu(x).
-    let block = ResBlockConfig::new(3).init(&d);
+    let block = FcResidualBlockConfig::new(3).init(&d);
     let zero = |l: burn::nn::Linear| burn::nn::Linear {
         weight: l.weight.map(|w| w.zeros_like()),
         bias: l.bias.map(|b| b.map(|b| b.zeros_like())),
     };
-    let block = model::resblock::ResBlock {
+    let block = model::fc_residual_block::FcResidualBlock {
         fc1: zero(block.fc1),
         fc2: zero(block.fc2),
     };

@@ -13,8 +13,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::history::EpochRecord;
-use common::files::write_atomic;
 use common::picture::{FONT, encode_png, ensure_font};
+use data::files::write_atomic;
 
 /// Width of every plot, in pixels.
 const WIDTH: u32 = 800;

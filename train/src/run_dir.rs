@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use common::files::write_atomic;
+pub use data::files::write_atomic;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// File names inside a run folder.

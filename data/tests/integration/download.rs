@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use data::download::{fetch, sha256};
-use data::sources::Checksum;
+use data::remote_files::Checksum;
 use data::{DatasetKind, Locator, Split};
 
 use crate::common::{TempDir, cifar_records, data_root, gzip, idx_labels, tar_gz, write_idx_split};

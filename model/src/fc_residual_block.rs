@@ -5,33 +5,33 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-/// Configuration of a [`ResBlock`].
+/// Configuration of a [`FcResidualBlock`].
 #[derive(Config, Debug)]
-pub struct ResBlockConfig {
+pub struct FcResidualBlockConfig {
     /// Feature dimension (input = output).
     pub dim: usize,
 }
 
 /// Fully connected residual block: `[N, dim]` -> `[N, dim]`.
 #[derive(Module, Debug)]
-pub struct ResBlock {
+pub struct FcResidualBlock {
     /// FC dim -> dim.
     pub fc1: Linear,
     /// FC dim -> dim.
     pub fc2: Linear,
 }
 
-impl ResBlockConfig {
+impl FcResidualBlockConfig {
     /// Builds the block on `device`.
-    pub fn init(&self, device: &Device) -> ResBlock {
-        ResBlock {
+    pub fn init(&self, device: &Device) -> FcResidualBlock {
+        FcResidualBlock {
             fc1: LinearConfig::new(self.dim, self.dim).init(device),
             fc2: LinearConfig::new(self.dim, self.dim).init(device),
         }
     }
 }
 
-impl ResBlock {
+impl FcResidualBlock {
     /// `relu(x + fc2(relu(fc1(x))))`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let y = self.fc2.forward(relu(self.fc1.forward(x.clone())));
