@@ -3,25 +3,23 @@
 //! grid used to explore a dataset.
 
 use burn::data::dataset::Dataset;
+use data::augment::SplitMix64;
 use data::{ImageDataset, PreparedDataset};
 
 use crate::draw::Tile;
 use crate::run::LoadedModel;
 
+/// Mixed into `--seed` before it seeds the generator (SplitMix64's own increment), so that the
+/// images chosen for a seed stay those earlier versions chose.
+const SEED_MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// `n` distinct indices in `0..len`, chosen with `seed` (a partial Fisher-Yates shuffle).
 pub fn choose(len: usize, n: usize, seed: u64) -> Vec<usize> {
-    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = SplitMix64::new(seed ^ SEED_MIX);
     let mut indices: Vec<usize> = (0..len).collect();
     let n = n.min(len);
     for i in 0..n {
-        let j = i + (next() % (len - i) as u64) as usize;
+        let j = i + (rng.next_u64() % (len - i) as u64) as usize;
         indices.swap(i, j);
     }
     indices.truncate(n);
