@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use burn::data::dataset::Dataset;
 use data::PreparedDataset;
 
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
 
 /// Counts of (true class, predicted class) over a test set.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::draw::Tile;
+use crate::loaded_model::LoadedModel;
 use crate::predict::probabilities_in_batches;
 use crate::preprocess::{load_image, to_dataset_style};
-use crate::run::LoadedModel;
 use common::CliError;
 
 /// ImageNet's synset ids in class-index order (sorted, as `ImageFolder` orders them).

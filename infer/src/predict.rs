@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
 
+use crate::loaded_model::LoadedModel;
 use crate::preprocess::load_image;
-use crate::run::LoadedModel;
 
 /// One class with its probability.
 #[derive(Debug, Clone, PartialEq)]

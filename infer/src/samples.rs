@@ -7,7 +7,7 @@ use data::augment::SplitMix64;
 use data::{ImageDataset, PreparedDataset};
 
 use crate::draw::Tile;
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
 
 /// Mixed into `--seed` before it seeds the generator (SplitMix64's own increment), so that the
 /// images chosen for a seed stay those earlier versions chose.
