@@ -217,7 +217,7 @@ fn io_problem(e: &std::io::Error) -> String {
         ErrorKind::NotFound => "no such file".to_string(),
         ErrorKind::PermissionDenied => "permission denied".to_string(),
         ErrorKind::NotADirectory => "not a directory".to_string(),
-        _ => one_line(&e.to_string()),
+        _ => single_line(&e.to_string()),
     }
 }
 
@@ -234,7 +234,7 @@ fn format_name(format: ImageFormat) -> &'static str {
 /// The problem a decoding error stands for, in words.
 fn decode_problem(e: &ImageError, format: ImageFormat) -> String {
     let kind = format_name(format);
-    let detail = one_line(&e.to_string());
+    let detail = single_line(&e.to_string());
     match e {
         ImageError::Limits(_) => format!("{kind} image too large to decode ({detail})"),
         ImageError::Unsupported(_) => format!("unsupported kind of {kind} ({detail})"),
@@ -242,8 +242,8 @@ fn decode_problem(e: &ImageError, format: ImageFormat) -> String {
     }
 }
 
-/// The text with its line breaks turned into spaces.
-fn one_line(text: &str) -> String {
+/// `text` on a single line: each run of white space, line breaks included, becomes one space.
+fn single_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
