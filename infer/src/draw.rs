@@ -6,6 +6,8 @@
 //! buffer, plotters draws the text on top with the DejaVu Sans font embedded from the `dejavu`
 //! crate (no system fonts), and the `png` crate encodes the result. Every function returns the
 //! PNG bytes; writing them to disk is up to the caller.
+//!
+//! All font sizes are even: plotters then puts the baseline of every glyph on the same pixel row.
 
 use std::sync::OnceLock;
 
@@ -16,9 +18,6 @@ use plotters::style::{FontStyle, FontTransform};
 
 use common::picture::{FONT, encode_png, ensure_font, font_bytes};
 
-/// Font sizes are even: plotters then puts the baseline of every glyph on the same pixel row.
-///
-/// The font family name the embedded font is registered under (plotters' default family).
 /// Blank space around every picture, in pixels.
 const MARGIN: u32 = 16;
 /// Font size of the heading at the top of every picture.
