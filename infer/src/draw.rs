@@ -1239,6 +1239,27 @@ mod tests {
     }
 
     #[test]
+    fn glyph_positions_are_those_of_the_font_metrics() {
+        // Where each glyph of a kerned text goes and how wide the text is, at two sizes and
+        // weights: pinned, so that reading the font's tables otherwise cannot move a letter.
+        let (glyphs, width) = layout_text("To AVA: 7é", 14.0, FontStyle::Normal).unwrap();
+        let xs: Vec<i32> = glyphs.iter().map(|&(_, x)| x).collect();
+        assert_eq!(
+            (xs, (width * 1e6).round()),
+            (vec![-1, 5, 13, 16, 24, 31, 40, 43, 47, 55], 62342282.0)
+        );
+        let (glyphs, width) = layout_text("Tw — 98.91 %", 20.0, FontStyle::Bold).unwrap();
+        let xs: Vec<i32> = glyphs.iter().map(|&(_, x)| x).collect();
+        assert_eq!(
+            (xs, (width * 1e6).round()),
+            (
+                vec![0, 10, 26, 32, 49, 55, 68, 80, 85, 98, 109, 115],
+                132390940.0
+            )
+        );
+    }
+
+    #[test]
     fn rejects_bad_input() {
         assert!(sample_grid_png("h", &[], 4).is_err());
         assert!(sample_grid_png("h", &[gray_tile(0, false)], 0).is_err());
