@@ -11,6 +11,7 @@
 
 use std::sync::OnceLock;
 
+use ab_glyph::{Font, FontRef};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -668,7 +669,7 @@ impl TextSpec {
 /// says (left end, centre or right end). For rotated text (reading upwards) the baseline is the
 /// vertical line x = `at.0`, the glyphs lie left of it, and "right end" is the upper end.
 ///
-/// Glyphs are placed one by one from the font's own metrics (see [`FontMetrics`]), since
+/// Glyphs are placed one by one from the font's own metrics (see [`layout_text`]), since
 /// plotters' ab_glyph text drops each glyph's left side bearing and so spaces letters unevenly.
 fn put_text(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -708,203 +709,39 @@ fn put_text(
 /// Each character of `text` with the x (relative to the start of the text) at which plotters
 /// must draw it, and the width of the whole text, at font size `size`.
 fn layout_text(text: &str, size: f64, style: FontStyle) -> Result<(Vec<(char, i32)>, f64), String> {
-    let Some(metrics) = font_metrics(style) else {
-        // Unreadable metrics (not expected with the embedded font): plotters' own spacing.
-        let width = text_width_plotters(text, size, style)?;
-        let mut glyphs = Vec::new();
-        for (i, c) in text.char_indices() {
-            glyphs.push((c, text_width_plotters(&text[..i], size, style)? as i32));
-        }
-        return Ok((glyphs, f64::from(width)));
-    };
-    let scale = size / metrics.height;
+    let font = embedded_font(style)?;
+    // plotters' ab_glyph text scales ascent minus descent to the font size.
+    let scale = size / f64::from(font.height_unscaled());
     let mut pen = 0.0;
     let mut prev = None;
     let mut glyphs = Vec::with_capacity(text.len());
     for c in text.chars() {
-        let glyph = metrics.glyph(c);
+        let glyph = font.glyph_id(c);
         if let Some(p) = prev {
-            pen += f64::from(metrics.kern(p, glyph)) * scale;
+            pen += f64::from(font.kern_unscaled(p, glyph)) * scale;
         }
-        let (advance, bearing) = metrics.h_metrics(glyph);
+        let bearing = f64::from(font.h_side_bearing_unscaled(glyph));
         // ab_glyph draws a glyph from the pixel its outline starts in.
-        let x = pen.round() + (f64::from(bearing) * scale).floor();
+        let x = pen.round() + (bearing * scale).floor();
         glyphs.push((c, x as i32));
-        pen += f64::from(advance) * scale;
+        pen += f64::from(font.h_advance_unscaled(glyph)) * scale;
         prev = Some(glyph);
     }
     Ok((glyphs, pen))
 }
 
-/// The horizontal metrics of one embedded TrueType font, read straight from its tables: the
-/// character map (format 4), advances and left side bearings, and the kerning pairs.
-struct FontMetrics {
-    data: &'static [u8],
-    /// Offset of the format 4 `cmap` subtable.
-    cmap: usize,
-    /// Offset of the `hmtx` table.
-    hmtx: usize,
-    /// Number of full entries (advance and bearing) in `hmtx`.
-    long_metrics: usize,
-    /// Ascent minus descent in font units: what ab_glyph scales to the font size.
-    height: f64,
-    /// (offset of the pairs, number of pairs) of each horizontal format 0 `kern` subtable.
-    kern: Vec<(usize, usize)>,
-}
-
-impl FontMetrics {
-    /// Reads the metrics of the TrueType font `data`; `None` if a table is missing or broken.
-    fn parse(data: &'static [u8]) -> Option<Self> {
-        let u16_at = |at: usize| read_u16(data, at);
-        let u32_at = |at: usize| -> Option<usize> {
-            Some(((u16_at(at)? as usize) << 16) | u16_at(at + 2)? as usize)
-        };
-        let table = |tag: &[u8; 4]| -> Option<usize> {
-            (0..u16_at(4)? as usize)
-                .map(|i| 12 + 16 * i)
-                .find(|&rec| data.get(rec..rec + 4) == Some(tag))
-                .and_then(|rec| u32_at(rec + 8))
-        };
-
-        let hhea = table(b"hhea")?;
-        let height = f64::from(u16_at(hhea + 4)? as i16) - f64::from(u16_at(hhea + 6)? as i16);
-        let long_metrics = u16_at(hhea + 34)? as usize;
-        let hmtx = table(b"hmtx")?;
-
-        let cmap_table = table(b"cmap")?;
-        let cmap = (0..u16_at(cmap_table + 2)? as usize)
-            .filter_map(|i| {
-                let rec = cmap_table + 4 + 8 * i;
-                let (platform, encoding) = (u16_at(rec)?, u16_at(rec + 2)?);
-                let sub = cmap_table + u32_at(rec + 4)?;
-                let unicode = platform == 0 || (platform == 3 && encoding == 1);
-                (unicode && u16_at(sub)? == 4).then_some(sub)
-            })
-            .next()?;
-
-        let mut kern = Vec::new();
-        if let Some(kern_table) = table(b"kern")
-            && u16_at(kern_table) == Some(0)
-        {
-            let mut sub = kern_table + 4;
-            for _ in 0..u16_at(kern_table + 2)? {
-                let coverage = u16_at(sub + 4)?;
-                // Format 0, horizontal, not cross-stream.
-                if coverage >> 8 == 0 && coverage & 1 == 1 && coverage & 4 == 0 {
-                    kern.push((sub + 14, u16_at(sub + 6)? as usize));
-                }
-                sub += u16_at(sub + 2)? as usize;
-            }
-        }
-
-        let metrics = Self {
-            data,
-            cmap,
-            hmtx,
-            long_metrics,
-            height,
-            kern,
-        };
-        (metrics.height > 0.0 && metrics.long_metrics > 0 && metrics.glyph('A') != 0)
-            .then_some(metrics)
-    }
-
-    /// The glyph of `c` (0, the missing glyph, if the font has none).
-    fn glyph(&self, c: char) -> u16 {
-        self.try_glyph(c).unwrap_or(0)
-    }
-
-    fn try_glyph(&self, c: char) -> Option<u16> {
-        let c = u16::try_from(u32::from(c)).ok()?;
-        let u16_at = |at: usize| read_u16(self.data, at);
-        let segments = u16_at(self.cmap + 6)? as usize / 2;
-        let ends = self.cmap + 14;
-        let starts = ends + 2 * segments + 2;
-        let deltas = starts + 2 * segments;
-        let range_offsets = deltas + 2 * segments;
-        // The first segment ending at or after `c` (end codes are sorted).
-        let (mut lo, mut hi) = (0, segments);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if u16_at(ends + 2 * mid)? < c {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        let i = lo;
-        if i == segments || u16_at(starts + 2 * i)? > c {
-            return None;
-        }
-        let start = u16_at(starts + 2 * i)?;
-        let delta = u16_at(deltas + 2 * i)?;
-        let range_offset = u16_at(range_offsets + 2 * i)? as usize;
-        let glyph = if range_offset == 0 {
-            c
-        } else {
-            let at = range_offsets + 2 * i + range_offset + 2 * usize::from(c - start);
-            match u16_at(at)? {
-                0 => return None,
-                g => g,
-            }
-        };
-        Some(glyph.wrapping_add(delta))
-    }
-
-    /// Advance width and left side bearing of `glyph`, in font units.
-    fn h_metrics(&self, glyph: u16) -> (u16, i16) {
-        let g = usize::from(glyph);
-        let u16_at = |at: usize| read_u16(self.data, at).unwrap_or(0);
-        if g < self.long_metrics {
-            let at = self.hmtx + 4 * g;
-            (u16_at(at), u16_at(at + 2) as i16)
-        } else {
-            let advance = u16_at(self.hmtx + 4 * (self.long_metrics - 1));
-            let at = self.hmtx + 4 * self.long_metrics + 2 * (g - self.long_metrics);
-            (advance, u16_at(at) as i16)
-        }
-    }
-
-    /// Kerning between `left` and `right`, in font units (the first subtable that has the pair).
-    fn kern(&self, left: u16, right: u16) -> i16 {
-        let key = (u32::from(left) << 16) | u32::from(right);
-        let pair_key = |at: usize| -> u32 {
-            (u32::from(read_u16(self.data, at).unwrap_or(0)) << 16)
-                | u32::from(read_u16(self.data, at + 2).unwrap_or(0))
-        };
-        for &(pairs, count) in &self.kern {
-            let (mut lo, mut hi) = (0, count);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                match pair_key(pairs + 6 * mid).cmp(&key) {
-                    std::cmp::Ordering::Less => lo = mid + 1,
-                    std::cmp::Ordering::Greater => hi = mid,
-                    std::cmp::Ordering::Equal => {
-                        return read_u16(self.data, pairs + 6 * mid + 4).unwrap_or(0) as i16;
-                    }
-                }
-            }
-        }
-        0
-    }
-}
-
-/// The big-endian `u16` at byte `at` of `data`.
-fn read_u16(data: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(
-        data.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
-}
-
-/// The metrics of the embedded font of `style` (bold, or else regular), read once per process.
-fn font_metrics(style: FontStyle) -> Option<&'static FontMetrics> {
-    static REGULAR: OnceLock<Option<FontMetrics>> = OnceLock::new();
-    static BOLD: OnceLock<Option<FontMetrics>> = OnceLock::new();
+/// The embedded font of `style` (bold, or else regular) as ab_glyph reads it, for its glyphs'
+/// advances, left side bearings and kerning; parsed once per process.
+fn embedded_font(style: FontStyle) -> Result<&'static FontRef<'static>, String> {
+    static REGULAR: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    static BOLD: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    let parse = |style| FontRef::try_from_slice(font_bytes(style)).ok();
     match style {
-        FontStyle::Bold => BOLD.get_or_init(|| FontMetrics::parse(font_bytes(FontStyle::Bold))),
-        _ => REGULAR.get_or_init(|| FontMetrics::parse(font_bytes(FontStyle::Normal))),
+        FontStyle::Bold => BOLD.get_or_init(|| parse(FontStyle::Bold)),
+        _ => REGULAR.get_or_init(|| parse(FontStyle::Normal)),
     }
     .as_ref()
+    .ok_or_else(|| "embedded DejaVu Sans font is invalid".to_string())
 }
 
 /// The height of a capital letter at font size `size` (DejaVu Sans: 0.729 em, and plotters'
@@ -926,15 +763,6 @@ fn heading_baseline() -> i32 {
 /// Width in pixels of `text` in the embedded font at font size `size`, rounded up.
 fn text_width(text: &str, size: f64, style: FontStyle) -> Result<u32, String> {
     layout_text(text, size, style).map(|(_, width)| width.ceil() as u32)
-}
-
-/// Width in pixels of `text` as plotters lays it out at font size `size`.
-fn text_width_plotters(text: &str, size: f64, style: FontStyle) -> Result<u32, String> {
-    (FONT, size, style)
-        .into_font()
-        .box_size(text)
-        .map(|(w, _)| w)
-        .map_err(draw_err)
 }
 
 /// `text` at the largest font size from `size` down to `min_size` (in steps of 2, keeping sizes even) at which it
@@ -1217,14 +1045,26 @@ mod tests {
         decode(&png, width, height);
     }
 
+    /// Width in pixels of `text` as plotters lays it out at font size `size`.
+    fn text_width_plotters(text: &str, size: f64, style: FontStyle) -> Result<u32, String> {
+        (FONT, size, style)
+            .into_font()
+            .box_size(text)
+            .map(|(w, _)| w)
+            .map_err(draw_err)
+    }
+
     #[test]
-    fn font_metrics_match_plotters() {
+    fn layout_matches_plotters() {
         for style in [FontStyle::Normal, FontStyle::Bold] {
-            let metrics = font_metrics(style).expect("embedded font metrics parse");
-            assert_ne!(metrics.glyph('é'), 0);
-            assert_ne!(metrics.glyph('—'), 0);
-            assert_eq!(metrics.glyph('\u{10FFFF}'), 0);
-            assert_ne!(metrics.kern(metrics.glyph('T'), metrics.glyph('o')), 0);
+            let font = embedded_font(style).expect("the embedded font parses");
+            assert_ne!(font.glyph_id('é').0, 0);
+            assert_ne!(font.glyph_id('—').0, 0);
+            assert_eq!(font.glyph_id('\u{10FFFF}').0, 0);
+            assert_ne!(
+                font.kern_unscaled(font.glyph_id('T'), font.glyph_id('o')),
+                0.0
+            );
             for text in [
                 "Prediction: 7 (truth 7)",
                 "T-shirt/top",
