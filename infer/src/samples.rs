@@ -8,6 +8,7 @@ use data::{ImageDataset, PreparedDataset};
 
 use crate::draw::Tile;
 use crate::loaded_model::LoadedModel;
+use crate::predict::most_probable;
 
 /// Mixed into `--seed` before it seeds the generator (SplitMix64's own increment), so that the
 /// images chosen for a seed stay those earlier versions chose.
@@ -44,12 +45,7 @@ pub fn tiles(
         model
             .probabilities(pixels, indices.len())
             .iter()
-            .map(|p| {
-                p.iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map_or(0, |(i, _)| i)
-            })
+            .map(|p| most_probable(p))
             .collect()
     });
     indices
