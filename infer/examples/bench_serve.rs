@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use infer::run::LoadedModel;
+use infer::loaded_model::LoadedModel;
 use infer::serve::{BatchPolicy, ServeOptions, serve_model};
 
 /// Load benchmark of `infer serve` (loopback only).

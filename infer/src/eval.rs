@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use burn::data::dataset::Dataset;
 use data::PreparedDataset;
 
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
+use crate::predict::most_probable;
 
 /// Counts of (true class, predicted class) over a test set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,12 +141,7 @@ pub fn evaluate(model: &LoadedModel, test: &PreparedDataset) -> Evaluation {
         }
         let probabilities = model.probabilities(pixels, labels.len());
         for (probs, truth) in probabilities.iter().zip(labels) {
-            let predicted = probs
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map_or(0, |(i, _)| i);
-            confusion[truth][predicted] += 1;
+            confusion[truth][most_probable(probs)] += 1;
         }
     }
     Evaluation {

@@ -10,6 +10,7 @@ pub const IMAGENET_RESIZE: usize = 256;
 pub const IMAGENET_CROP: usize = 224;
 pub use interop::pretrained::{IMAGENET_MEAN, IMAGENET_STD};
 
+/// `imagenet_classes.txt`: one class name a line, in label order.
 const CLASSES: &str = include_str!("../imagenet_classes.txt");
 
 /// The 1000 class names, index = label.

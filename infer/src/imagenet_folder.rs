@@ -9,9 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::draw::Tile;
-use crate::predict::probabilities_in_batches;
+use crate::loaded_model::LoadedModel;
+use crate::predict::{most_probable, probabilities_in_batches};
 use crate::preprocess::{load_image, to_dataset_style};
-use crate::run::LoadedModel;
 use common::CliError;
 
 /// ImageNet's synset ids in class-index order (sorted, as `ImageFolder` orders them).
@@ -85,6 +85,7 @@ pub fn photos(dir: &Path) -> Result<Vec<LabelledPhoto>, CliError> {
     Ok(photos)
 }
 
+/// Whether `path` ends in an image extension the data crate reads (any case).
 fn has_image_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -250,11 +251,7 @@ pub fn tiles(
             let truth = names[photo.label];
             let (title, wrong) = match (with_predictions, outcome) {
                 (true, Ok(probabilities)) => {
-                    let best = probabilities
-                        .iter()
-                        .enumerate()
-                        .max_by(|a, b| a.1.total_cmp(b.1))
-                        .map_or(0, |(i, _)| i);
+                    let best = most_probable(&probabilities);
                     (
                         format!("{} (truth {truth})", names[best]),
                         best != photo.label,

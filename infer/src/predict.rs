@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
 
+use crate::loaded_model::LoadedModel;
 use crate::preprocess::load_image;
-use crate::run::LoadedModel;
 
 /// One class with its probability.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +86,16 @@ pub fn rank(probabilities: &[f32], class_names: &[&str], k: usize) -> Vec<Ranked
         .collect()
 }
 
+/// The index of the most probable class of `probabilities` (the last of equal ones; 0 for
+/// none): the prediction `eval` and `samples` count and show.
+pub fn most_probable(probabilities: &[f32]) -> usize {
+    probabilities
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
 /// Images per forward pass when `infer` classifies many files: a folder of pictures runs at
 /// the batch speed, with the memory of one batch.
 pub const BATCH_SIZE: usize = 64;
@@ -159,4 +169,21 @@ pub fn shipped_samples() -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_probable_is_the_last_of_the_highest() {
+        assert_eq!(most_probable(&[0.1, 0.7, 0.2]), 1);
+        assert_eq!(most_probable(&[0.4, 0.2, 0.4]), 2);
+        assert_eq!(most_probable(&[]), 0);
+        // `rank`, whose order `infer IMAGE` prints, puts the first of equal ones first.
+        let ranked = rank(&[0.4, 0.2, 0.4], &["a", "b", "c"], 3);
+        let labels: Vec<usize> = ranked.iter().map(|r| r.label).collect();
+        assert_eq!(labels, [0, 2, 1]);
+        assert_eq!(ranked[0].class, "a");
+    }
 }

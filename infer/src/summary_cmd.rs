@@ -4,7 +4,7 @@ use burn::prelude::*;
 use model::{ModelConfig, Network, Summary, summarize};
 
 use crate::cli::SummaryArgs;
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
 use common::CliError;
 
 /// Tabulates the run's model (`--run`) or the architecture named by `--model` on `device`,

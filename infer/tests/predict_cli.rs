@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use data::{PreparedDataset, Split};
-use infer::run::LoadedModel;
+use infer::loaded_model::LoadedModel;
 
 mod common;
 use common::{infer_in, scratch};
@@ -32,7 +32,10 @@ fn embedded_model_reaches_99_percent_on_the_mnist_test_set() {
         evaluation.accuracy()
     );
     // Small enough to ship in the binary.
-    assert!(infer::run::embedded::WEIGHTS.len() + infer::run::embedded::CONFIG.len() < 300 * 1024);
+    assert!(
+        infer::loaded_model::embedded::WEIGHTS.len() + infer::loaded_model::embedded::CONFIG.len()
+            < 300 * 1024
+    );
 }
 
 #[test]
@@ -154,9 +157,13 @@ fn weights_of_another_architecture_are_a_clear_error() {
     let run = dir.join("run");
     std::fs::create_dir_all(&run).unwrap();
     // A LeNet-5's weights under a config that says LeNet-5 classic (same count, other layers).
-    let config = infer::run::embedded::CONFIG.replace("\"lenet5\"", "\"lenet5-classic\"");
+    let config = infer::loaded_model::embedded::CONFIG.replace("\"lenet5\"", "\"lenet5-classic\"");
     std::fs::write(run.join("config.json"), config).unwrap();
-    std::fs::write(run.join("model.bpk"), infer::run::embedded::WEIGHTS).unwrap();
+    std::fs::write(
+        run.join("model.bpk"),
+        infer::loaded_model::embedded::WEIGHTS,
+    )
+    .unwrap();
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/digit-7-paper.png");
     let (code, _, stderr) = infer_in(&dir, &[good.to_str().unwrap(), "--run", "run"]);
     assert_eq!(code, 1, "{stderr}");

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
 
 /// How the inference thread forms batches.
 #[derive(Debug, Clone, Copy)]

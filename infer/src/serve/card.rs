@@ -1,8 +1,8 @@
 //! What the server knows of its model besides the network: the answer of `GET /model` and how
 //! a request's image becomes an input.
 
+use crate::loaded_model::LoadedModel;
 use crate::preprocess::{ImageStyle, InputPreparation};
-use crate::run::LoadedModel;
 
 /// The served model's description, shared by the request handlers (the network itself lives
 /// on the inference thread).

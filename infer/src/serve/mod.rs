@@ -15,7 +15,7 @@ use burn::prelude::Device;
 use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
-use crate::run::LoadedModel;
+use crate::loaded_model::LoadedModel;
 pub use batcher::{BatchPolicy, BatchQueue};
 use card::ModelCard;
 use common::CliError;
