@@ -13,6 +13,16 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// A usage error (exit code 2) whose message is `error`'s.
+    pub fn usage(error: impl fmt::Display) -> Self {
+        CliError::Usage(error.to_string())
+    }
+
+    /// A failure (exit code 1) whose message is `error`'s.
+    pub fn failed(error: impl fmt::Display) -> Self {
+        CliError::Failed(error.to_string())
+    }
+
     /// Process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -23,11 +23,6 @@ use data::{DatasetKind, DatasetSource, ImageDataset, PreparedDataset, Split};
 
 pub use common::{Backend, CliError};
 
-/// The former name of [`loaded_model`], still used by `train`'s tests (`infer::run::LoadedModel`);
-/// to be removed once they name `infer::loaded_model`.
-#[doc(hidden)]
-pub use loaded_model as run;
-
 use crate::cli::{Command, DataArgs};
 use crate::loaded_model::{Labels, LoadedModel};
 
@@ -38,8 +33,7 @@ pub fn run(cli: cli::Cli) -> Result<bool, CliError> {
         None => predict_command(&cli.predict, &device),
         Some(Command::Export(args)) => {
             let model = LoadedModel::from_args(&args.model, None, &device)?;
-            interop::export_safetensors(&model.net, &args.out)
-                .map_err(|e| CliError::Failed(e.to_string()))?;
+            interop::export_safetensors(&model.net, &args.out).map_err(CliError::failed)?;
             println!(
                 "{}: {} ({} classes) from {}, PyTorch key names",
                 args.out.display(),
@@ -214,15 +208,12 @@ fn test_set(
         ));
     };
     let kind: DatasetSource = match &args.dataset {
-        Some(name) => name
-            .parse::<DatasetKind>()
-            .map_err(|e| CliError::Usage(e.to_string()))?
-            .into(),
+        Some(name) => name.parse::<DatasetKind>().map_err(CliError::usage)?.into(),
         None => trained_on.clone(),
     };
     let mut raw = kind
         .load(Split::Test, args.data_dir.as_deref())
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+        .map_err(CliError::failed)?;
     if let Some(n) = args.limit {
         raw = raw.limit(n);
     }

@@ -83,10 +83,7 @@ impl LoadedModel {
             (Some(weights), Some(name)) => {
                 let trained_on = match dataset {
                     Some(d) if Path::new(d).is_dir() && d.parse::<DatasetKind>().is_err() => None,
-                    Some(d) => Some(
-                        d.parse::<DatasetKind>()
-                            .map_err(|e| CliError::Usage(e.to_string()))?,
-                    ),
+                    Some(d) => Some(d.parse::<DatasetKind>().map_err(CliError::usage)?),
                     None => None,
                 };
                 Self::from_weights(weights, name, trained_on, args.allow_partial, device)
@@ -98,15 +95,14 @@ impl LoadedModel {
     /// torchvision's pretrained ImageNet weights of zoo architecture `name`, from torch's
     /// cache or downloaded into it (see [`interop::pretrained`]).
     fn pretrained(name: &str, args: &ModelArgs, device: &Device) -> Result<Self, CliError> {
-        let entry =
-            interop::pretrained::lookup(name).map_err(|e| CliError::Usage(e.to_string()))?;
+        let entry = interop::pretrained::lookup(name).map_err(CliError::usage)?;
         let path = interop::pretrained::fetch(
             entry,
             &interop::pretrained::cache_dir(),
             interop::pretrained::mirror(args.weights_mirror.as_deref()).as_deref(),
             std::io::stderr().is_terminal(),
         )
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+        .map_err(CliError::failed)?;
         let mut model = Self::from_weights(&path, name, None, false, device)?;
         model.labels = Labels::ImageNet {
             resize: entry.resize,
@@ -173,7 +169,7 @@ impl LoadedModel {
         device: &Device,
     ) -> Result<Self, CliError> {
         let mut config = ModelConfig::new(model.into());
-        let entry = config.entry().map_err(|e| CliError::Usage(e.to_string()))?;
+        let entry = config.entry().map_err(CliError::usage)?;
         let imagenet = entry.num_classes == 1000 && dataset.is_none();
         let (labels, pipeline) = if imagenet {
             let (mean, std) = if model == "googlenet" {
@@ -204,15 +200,13 @@ impl LoadedModel {
             config.in_channels = Some(channels);
             (Labels::Dataset(kind.into()), pipeline)
         };
-        let net = config
-            .init(device)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let net = config.init(device).map_err(CliError::usage)?;
         let options = interop::LoadOptions {
             allow_partial,
             ..interop::LoadOptions::default()
         };
-        let (net, report) = interop::load_weights(net, weights, options)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let (net, report) =
+            interop::load_weights(net, weights, options).map_err(CliError::failed)?;
         if !report.is_complete() {
             eprintln!("warning: {}: {report}", weights.display());
         }

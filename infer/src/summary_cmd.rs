@@ -10,7 +10,6 @@ use common::CliError;
 /// Tabulates the run's model (`--run`) or the architecture named by `--model` on `device`,
 /// for its input shape or `--input`.
 pub fn summary(args: &SummaryArgs, device: &Device) -> Result<Summary, CliError> {
-    let usage = |e: model::UnknownModel| CliError::Usage(e.to_string());
     let (network, config) = match &args.run {
         Some(dir) => {
             let loaded = LoadedModel::from_run(dir, device)?;
@@ -22,10 +21,10 @@ pub fn summary(args: &SummaryArgs, device: &Device) -> Result<Summary, CliError>
             if let Some([c, _, _]) = args.input {
                 config = config.with_in_channels(Some(c));
             }
-            (config.init(device).map_err(usage)?, config)
+            (config.init(device).map_err(CliError::usage)?, config)
         }
     };
-    let [c, h, w] = config.input_shape().map_err(usage)?;
+    let [c, h, w] = config.input_shape().map_err(CliError::usage)?;
     let input = args.input.unwrap_or([c, h, w]);
     tabulate(&network, &config.name, input, [c, h, w], device)
 }

@@ -96,9 +96,7 @@ fn parse_dataset(arg: &str, model: &model::ModelConfig) -> Result<DatasetSource,
             "--dataset: unknown dataset '{arg}', expected mnist, fashion-mnist, cifar10 or an image folder with train/ and test/"
         )));
     }
-    let shape = model
-        .input_shape()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let shape = model.input_shape().map_err(CliError::usage)?;
     Ok(DatasetSource::Folder(
         ImageFolderSource::open(path, shape).map_err(usage)?,
     ))
@@ -122,10 +120,7 @@ fn fit_to_dataset(config: &mut TrainConfig) -> Result<(), CliError> {
             return Ok(());
         }
     };
-    let [_, input_side, _] = config
-        .model
-        .input_shape()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let [_, input_side, _] = config.model.input_shape().map_err(CliError::usage)?;
     // The dataset's usual normalization (for Fashion-MNIST 0.2860/0.3530, not d2l's [0, 1]).
     let mut pipeline = Pipeline::for_dataset(kind).normalized_for(kind);
     pipeline.resize = (input_side != side).then_some(input_side);

@@ -60,12 +60,12 @@ impl InitFrom {
 /// downloaded into it.
 fn pretrained_weights(model: &str, cli: &Cli) -> Result<PathBuf, CliError> {
     use std::io::IsTerminal;
-    let entry = interop::pretrained::lookup(model).map_err(|e| CliError::Usage(e.to_string()))?;
+    let entry = interop::pretrained::lookup(model).map_err(CliError::usage)?;
     interop::pretrained::fetch(
         entry,
         &interop::pretrained::cache_dir(),
         interop::pretrained::mirror(cli.weights_mirror.as_deref()).as_deref(),
         std::io::stderr().is_terminal(),
     )
-    .map_err(|e| CliError::Failed(e.to_string()))
+    .map_err(CliError::failed)
 }

@@ -78,7 +78,7 @@ impl LearnerRun<'_> {
         let net = config
             .model
             .init(&device.clone().autodiff())
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .map_err(CliError::usage)?;
         let net = match init_from {
             Some(init_from) => init_from.load_into(net)?,
             None => net,
@@ -144,10 +144,7 @@ fn save_model(net: &Network, path: &Path) -> Result<(), CliError> {
 
 /// The network's layer table, at the model's input shape.
 fn write_summary(net: &Network, config: &TrainConfig, path: &Path) -> Result<(), CliError> {
-    let input = config
-        .model
-        .input_shape()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let input = config.model.input_shape().map_err(CliError::usage)?;
     let summary = model::summarize(&net.valid(), input, &net.devices()[0]);
     write_atomic(path, format!("{summary}\n").as_bytes()).map_err(|e| cannot_write(path, e))
 }

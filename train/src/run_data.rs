@@ -22,12 +22,14 @@ impl RunData {
     /// A dataset that cannot be read is a failure; images of another shape than the model's
     /// input are a usage error.
     pub fn load(config: &TrainConfig, data_dir: Option<&Path>) -> Result<Self, CliError> {
-        let failed = |e: data::DataError| CliError::Failed(e.to_string());
         let train_raw = config
             .dataset
             .load(Split::Train, data_dir)
-            .map_err(failed)?;
-        let test_raw = config.dataset.load(Split::Test, data_dir).map_err(failed)?;
+            .map_err(CliError::failed)?;
+        let test_raw = config
+            .dataset
+            .load(Split::Test, data_dir)
+            .map_err(CliError::failed)?;
         // Augmentation happens in the training batcher; preparation is the deterministic part.
         let mut train = PreparedDataset::prepare(&train_raw, &config.pipeline);
         let mut test = PreparedDataset::prepare(&test_raw, &config.pipeline);
@@ -44,10 +46,7 @@ impl RunData {
 
 /// The prepared images must have the shape the model takes.
 fn check_shape(config: &TrainConfig, shape: [usize; 3]) -> Result<(), CliError> {
-    let expected = config
-        .model
-        .input_shape()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let expected = config.model.input_shape().map_err(CliError::usage)?;
     if shape != expected {
         return Err(CliError::Usage(format!(
             "{} takes {}x{}x{} images but the {} pipeline gives {}x{}x{}",

@@ -96,7 +96,7 @@ fn an_image_folder_trains_and_infer_names_its_classes() {
 
     // infer rebuilds it: two classes named after the folders, a new image classified right.
     let device = Device::flex();
-    let model = infer::run::LoadedModel::from_run(&out, &device).unwrap();
+    let model = infer::loaded_model::LoadedModel::from_run(&out, &device).unwrap();
     assert_eq!(model.class_names(), ["horizontal", "vertical"]);
     let probe = root.join("probe.png");
     write_stripes(&probe, 50, 30, false, 4, 7);

@@ -12,7 +12,7 @@ use common::{scratch, test_accuracy, train};
 /// The embedded 99.2 % LeNet-5 exported as PyTorch would save it.
 fn pretrained(dir: &Path) -> PathBuf {
     let device = Device::flex();
-    let model = infer::run::LoadedModel::embedded(&device).unwrap();
+    let model = infer::loaded_model::LoadedModel::embedded(&device).unwrap();
     let path = dir.join("lenet5.safetensors");
     interop::export_safetensors(&model.net, &path).unwrap();
     path
