@@ -10,6 +10,7 @@
 //! | ResNet ([`RESNET`]) | Kaiming normal, fan-out, ReLU gain: N(0, 2/fan_out) | (none) | PyTorch's default | PyTorch's default |
 //! | VGG ([`VGG`]) | Kaiming normal, fan-out, ReLU gain | 0 | N(0, 0.01²) | 0 |
 //! | GoogLeNet ([`GOOGLENET`]) | N(0, 0.01²) truncated to ±2 | (none) | N(0, 0.01²) truncated to ±2 | PyTorch's default |
+//! | d2l's LeNet ([`D2L_CNN`], d2l's `init_cnn`) | Xavier uniform | PyTorch's default | Xavier uniform | PyTorch's default |
 //!
 //! Batch norms keep γ = 1, β = 0 everywhere (torchvision sets the same). `fan_out` is PyTorch's:
 //! output channels × kernel height × kernel width. ResNet's optional zero γ on the last batch
@@ -40,6 +41,8 @@ pub enum Draw {
         /// Standard deviation.
         std: f64,
     },
+    /// Xavier (Glorot) uniform, gain 1: U(±√(6 / (fan_in + fan_out))).
+    XavierUniform,
     /// All zeros.
     Zeros,
 }
@@ -84,6 +87,15 @@ pub const GOOGLENET: InitScheme = InitScheme {
         std: 0.01,
         bound: 2.0,
     },
+    linear_bias: Draw::Default,
+};
+
+/// d2l's `init_cnn` (`nn.init.xavier_uniform_` on every convolution and linear weight), which
+/// d2l's LeNet trains with.
+pub const D2L_CNN: InitScheme = InitScheme {
+    conv_weight: Draw::XavierUniform,
+    conv_bias: Draw::Default,
+    linear_weight: Draw::XavierUniform,
     linear_bias: Draw::Default,
 };
 
@@ -153,6 +165,7 @@ impl ModuleMapper for SchemeMapper {
             Draw::Normal { std } | Draw::TruncatedNormal { std, .. } => {
                 Initializer::Normal { mean: 0.0, std }
             }
+            Draw::XavierUniform => Initializer::XavierUniform { gain: 1.0 },
             Draw::Zeros => Initializer::Zeros,
         };
         let shape = param.lazy_shape();

@@ -9,9 +9,10 @@
 //!   d2l's `init_cnn` (Xavier-uniform weights).
 
 use burn::nn::conv::Conv2d;
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
+use crate::init;
 use crate::layers::{Activation, Pooling, conv, flatten};
 use crate::trace::{Trace, TracedForward};
 use kernels::conv::Conv2dForward;
@@ -128,34 +129,11 @@ impl LeNetConfig {
             pooling: self.pooling,
         };
         if self.xavier_init {
-            xavier_weights(net, device)
+            init::D2L_CNN.apply(net)
         } else {
             net
         }
     }
-}
-
-/// Redraws every weight of `net` from U(±sqrt(6 / (fan_in + fan_out))) (PyTorch's
-/// `xavier_uniform_`, gain 1); biases are kept.
-fn xavier_weights(mut net: LeNet, device: &Device) -> LeNet {
-    let xavier = Initializer::XavierUniform { gain: 1.0 };
-    // Conv weights `[out, in, k, k]`: fans are channels times the kernel area.
-    let conv_weight = |dims: [usize; 4]| {
-        let area = dims[2] * dims[3];
-        xavier.init_with(dims, Some(dims[1] * area), Some(dims[0] * area), device)
-    };
-    // Linear weights are stored `[in, out]` in burn.
-    let linear_weight =
-        |dims: [usize; 2]| xavier.init_with(dims, Some(dims[0]), Some(dims[1]), device);
-    net.c1.weight = conv_weight(net.c1.weight.dims());
-    net.c3.weight = conv_weight(net.c3.weight.dims());
-    match &mut net.c5 {
-        C5::Conv(c5) => c5.weight = conv_weight(c5.weight.dims()),
-        C5::Linear(c5) => c5.weight = linear_weight(c5.weight.dims()),
-    }
-    net.f6.weight = linear_weight(net.f6.weight.dims());
-    net.output.weight = linear_weight(net.output.weight.dims());
-    net
 }
 
 impl LeNet {

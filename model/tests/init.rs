@@ -1,7 +1,7 @@
-//! Initialization against torchvision's formulas, layer by layer: the sample mean, standard
-//! deviation and share of values within one standard deviation of every convolution and linear
-//! weight (a normal distribution has 68.3 % there, a uniform one 57.7 %), zero biases where
-//! torchvision zeroes them, and batch norms at γ = 1, β = 0.
+//! Initialization against torchvision's formulas (and d2l's for its LeNet), layer by layer:
+//! the sample mean, standard deviation and share of values within one standard deviation of
+//! every convolution and linear weight (a normal distribution has 68.3 % there, a uniform one
+//! 57.7 %), zero biases where torchvision zeroes them, and batch norms at γ = 1, β = 0.
 
 use burn::module::{ModuleVisitor, Param};
 use burn::prelude::*;
@@ -263,4 +263,26 @@ fn googlenet_weights_are_a_truncated_normal_of_std_0_01() {
             .all(|&v| v.abs() as f64 <= 1.0 / 1024f64.sqrt())
     );
     check_batch_norms(&parameters, |_| false);
+}
+
+#[test]
+fn d2l_lenet_weights_are_xavier_uniform() {
+    let net = model::lenet::LeNetConfig::d2l().init(&device());
+    let parameters = parameters(&net);
+    let mut checked = Vec::new();
+    for p in parameters.iter().filter(|p| p.field == "weight") {
+        let count: usize = p.dims.iter().product();
+        if count < 1000 {
+            continue; // c1 (150 values) and the output layer (840) are too small to test
+        }
+        let (fan_in, fan_out) = fans(&p.dims);
+        check(
+            p,
+            Expected::Uniform {
+                bound: (6.0 / (fan_in + fan_out) as f64).sqrt(),
+            },
+        );
+        checked.push(p.path.clone());
+    }
+    assert_eq!(checked, ["c3.weight", "c5.Linear.weight", "f6.weight"]);
 }

@@ -31,7 +31,7 @@ def read_idx(path):
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         data = f.read()
-    _, _, kind, ndim = struct.unpack(">HBBB", data[:4])
+    _, _, ndim = struct.unpack(">HBB", data[:4])
     dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
