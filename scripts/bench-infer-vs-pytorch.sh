@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY="${PEER_PYTHON:-$HOME/.venvs/peer/bin/python}"
 PEER=../shared/peers/torch_peer.py
 out="$(mktemp -d)"
-cargo run -q -p infer --example bench_infer "$@" | tee "$out/ours.jsonl"
+cargo run -q -p infer --example bench_infer "$@" -- --only lenet5,resnet18 | tee "$out/ours.jsonl"
 "$PY" "$PEER" lenet5-infer-throughput --big-batch 256 --jsonl "$out/torch.jsonl" > /dev/null
 "$PY" "$PEER" resnet18-cifar-throughput --steps 2 --warmup 1 --infer-steps 20 --jsonl "$out/torch.jsonl" > /dev/null
 python3 - "$out" <<'PY'

@@ -32,7 +32,7 @@ peer lenet5-mnist --epochs 1 --test-batch-size 256
 ours lenet5-mnist-train-learner --learner-epochs 2
 peer resnet18-cifar-throughput --batch-size 128 --warmup 2 --steps 20 --infer-batch-size 256 --infer-steps 20
 ours resnet18-cifar-train --resnet-steps 20
-cargo run -q -p infer --example bench_infer | tee -a "$out/ours.jsonl"
+cargo run -q -p infer --example bench_infer -- --only lenet5,resnet18 | tee -a "$out/ours.jsonl"
 peer lenet5-infer-throughput --big-batch 256
 
 python3 - "$out" <<'PY'

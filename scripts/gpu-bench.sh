@@ -56,7 +56,7 @@ ours 300 --only lenet5-mnist-train-bare --bare-epochs 2
 ours 300 --only lenet5-mnist-train-bare --bare-epochs 2 --bare-resident
 peer lenet5-mnist --epochs 2 --test-batch-size 256
 echo "ours: bench_infer" >&2
-timeout 300 "$BIN/bench_infer" | tee -a "$out/ours.jsonl"
+timeout 300 "$BIN/bench_infer" --only lenet5,resnet18 | tee -a "$out/ours.jsonl"
 peer lenet5-infer-throughput --big-batch 256
 if [ "${PROFILE:-0}" = 1 ]; then
     # cubecl reads cubecl.toml from the working directory (this checkout's root)

@@ -1,10 +1,14 @@
-//! Inference benchmark: batch-1 latency and batch-256 throughput of LeNet-5 (1x32x32) and the
-//! tutorial's ResNet-18 (ImageNet stem, 10 classes, on 3x32x32 — the PyTorch peer's model), in
-//! evaluation mode, on every backend compiled in (flex and ndarray on the CPU, wgpu on a GPU). Prints one
-//! JSON line per (model, backend): `{bench, backend, batch, infer_images_per_s, latency_ms_p50}`.
+//! Inference benchmark: batch-1 latency and big-batch throughput of LeNet-5 (1x32x32, batch
+//! 256), the tutorial's ResNet-18 (ImageNet stem, 10 classes, on 3x32x32 — the PyTorch peer's
+//! model; batch 256) and ResNet-18 on ImageNet's 3x224x224 (1000 classes; batch 32), in
+//! evaluation mode, on every backend compiled in (flex and ndarray on the CPU, wgpu on a GPU).
+//! Prints one JSON line per (model, backend): `{bench, backend, batch: [1, N],
+//! infer_images_per_s (batch N), latency_ms_p50 (batch 1)}`.
 //!
-//! `cargo run -p infer --example bench_infer [--features ndarray|wgpu]`; `scripts/bench-infer-vs-pytorch.sh`
-//! runs it side by side with the PyTorch reference and prints the ratios.
+//! `cargo run -p infer --example bench_infer [--features ndarray|wgpu] [-- --only BENCH,...]`
+//! (`BENCH` = `lenet5`, `resnet18`, `resnet18-224`); `scripts/bench-infer-vs-pytorch.sh` and
+//! `scripts/bench-vs-ort.sh` run it side by side with the PyTorch and ONNX Runtime references
+//! and print the ratios.
 
 use std::time::Instant;
 
@@ -23,18 +27,61 @@ fn forward(net: &model::Network, x: &Tensor<4>) -> f32 {
     net.forward(x.clone()).sum().into_scalar::<f32>()
 }
 
-/// Times model `name` on `device` and prints its line; `iters` = [batch-1 calls, batch-256
-/// warm-up calls, timed batch-256 calls].
-fn bench(
-    name: &str,
+/// One benchmark: a zoo model at an input size, and how long to run it.
+struct Bench {
+    /// Name in the JSON line (`<label>-infer`).
+    label: &'static str,
+    /// Zoo model.
+    model: &'static str,
+    /// Classes of the model.
     classes: usize,
-    [c, h, w]: [usize; 3],
-    backend: &str,
-    device: &Device,
-    iters: [usize; 3],
-) {
-    let [iters_1, warmup_256, iters_256] = iters;
-    let config = ModelConfig::new(name.into()).with_num_classes(Some(classes));
+    /// Input `[C, H, W]`.
+    input: [usize; 3],
+    /// Big batch.
+    batch: usize,
+    /// Timed batch-1 calls.
+    iters_1: usize,
+    /// Timed big-batch calls on the CPU.
+    iters_big: usize,
+}
+
+/// Every benchmark, in the order run.
+const BENCHES: [Bench; 3] = [
+    Bench {
+        label: "lenet5",
+        model: "lenet5",
+        classes: 10,
+        input: [1, 32, 32],
+        batch: 256,
+        iters_1: 200,
+        iters_big: 20,
+    },
+    Bench {
+        label: "resnet18",
+        model: "resnet18",
+        classes: 10,
+        input: [3, 32, 32],
+        batch: 256,
+        iters_1: 50,
+        iters_big: 10,
+    },
+    Bench {
+        label: "resnet18-224",
+        model: "resnet18",
+        classes: 1000,
+        input: [3, 224, 224],
+        batch: 32,
+        iters_1: 20,
+        iters_big: 4,
+    },
+];
+
+/// Times `bench` on `device` and prints its line; `iters` = [batch-1 calls, big-batch warm-up
+/// calls, timed big-batch calls].
+fn bench(bench: &Bench, backend: &str, device: &Device, iters: [usize; 3]) {
+    let (name, classes, [c, h, w], big) = (bench.label, bench.classes, bench.input, bench.batch);
+    let [iters_1, warmup_big, iters_big] = iters;
+    let config = ModelConfig::new(bench.model.into()).with_num_classes(Some(classes));
     device.seed(0);
     let net = config.init(device).expect("zoo model").valid();
     let one = Tensor::<4>::random(
@@ -43,7 +90,7 @@ fn bench(
         device,
     );
     let many = Tensor::<4>::random(
-        [256, c, h, w],
+        [big, c, h, w],
         burn::tensor::Distribution::Normal(0.0, 1.0),
         device,
     );
@@ -57,16 +104,16 @@ fn bench(
             t.elapsed().as_secs_f64()
         })
         .collect();
-    for _ in 0..warmup_256 {
+    for _ in 0..warmup_big {
         forward(&net, &many);
     }
     let t = Instant::now();
-    for _ in 0..iters_256 {
+    for _ in 0..iters_big {
         forward(&net, &many);
     }
-    let per_s = (256 * iters_256) as f64 / t.elapsed().as_secs_f64();
+    let per_s = (big * iters_big) as f64 / t.elapsed().as_secs_f64();
     println!(
-        "{{\"bench\":\"{name}-infer\",\"backend\":\"{backend}\",\"batch\":[1,256],\"latency_ms_p50\":{:.4},\"infer_images_per_s\":{per_s:.1}}}",
+        "{{\"bench\":\"{name}-infer\",\"backend\":\"{backend}\",\"batch\":[1,{big}],\"latency_ms_p50\":{:.4},\"infer_images_per_s\":{per_s:.1}}}",
         median(latencies) * 1e3
     );
 }
@@ -89,22 +136,26 @@ fn run() {
         "wgpu",
         Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
     ));
+    // `--only a,b`: just those benchmarks.
+    let args: Vec<String> = std::env::args().collect();
+    let only: Option<Vec<&str>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| list.split(',').collect());
     for (backend, device) in &backends {
         // A GPU compiles and autotunes its kernels in the first calls (more warm-up), and runs
         // many more batches in the same time.
-        let (warmup_256, scale) = if *backend == "wgpu" { (5, 5) } else { (1, 1) };
-        // (model, input shape, batch-1 iterations, batch-256 iterations on the CPU)
-        for (model, shape, iters_1, iters_256) in [
-            ("lenet5", [1, 32, 32], 200, 20),
-            ("resnet18", [3, 32, 32], 50, 10),
-        ] {
+        let (warmup_big, scale) = if *backend == "wgpu" { (5, 5) } else { (1, 1) };
+        for b in BENCHES
+            .iter()
+            .filter(|b| only.as_ref().is_none_or(|o| o.contains(&b.label)))
+        {
             bench(
-                model,
-                10,
-                shape,
+                b,
                 backend,
                 device,
-                [iters_1, warmup_256, iters_256 * scale],
+                [b.iters_1, warmup_big, b.iters_big * scale],
             );
         }
     }
