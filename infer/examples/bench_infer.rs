@@ -125,6 +125,13 @@ fn main() {
 
 /// The whole bench, on the calling thread.
 fn run() {
+    // `--only a,b`: just those benchmarks.
+    let args: Vec<String> = std::env::args().collect();
+    let only: Option<Vec<&str>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| list.split(',').collect());
     let mut backends: Vec<(&str, Device)> = Vec::new();
     #[cfg(feature = "flex")]
     backends.push(("flex", Device::flex()));
@@ -136,13 +143,6 @@ fn run() {
         "wgpu",
         Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
     ));
-    // `--only a,b`: just those benchmarks.
-    let args: Vec<String> = std::env::args().collect();
-    let only: Option<Vec<&str>> = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .map(|list| list.split(',').collect());
     for (backend, device) in &backends {
         // A GPU compiles and autotunes its kernels in the first calls (more warm-up), and runs
         // many more batches in the same time.
