@@ -95,11 +95,20 @@ pub(crate) fn takes_flex_path<const D: usize>(x: &Tensor<D>) -> bool {
 
 #[cfg(feature = "flex")]
 pub(super) mod flex {
-    use crate::dense_conv::{conv2d_backward_dense, conv2d_forward_dense, suits_dense};
-    use crate::im2col::{ConvGeometry, conv2d_backward, conv2d_forward};
+    use crate::dense_conv::{
+        conv2d_backward_dense, conv2d_forward_dense, conv2d_forward_dense_transposed,
+        dense_matrix_transposed, dense_shape, suits_dense,
+    };
+    use crate::im2col::{ConvGeometry, conv2d_backward, conv2d_forward, conv2d_forward_panels};
+    use crate::panels::panels;
+    use crate::prepared::{Form, prepared};
+
+    /// Most output pixels in all (`N·OH·OW`) for which the forward pass multiplies from the
+    /// weights' panels; past it the GEMM crate is faster, its packing paid back.
+    const PANEL_MAX_COLUMNS: usize = 16;
     use crate::winograd::{
-        conv2d_forward_winograd, conv2d_input_grad_winograd, conv2d_weight_grad_winograd,
-        suits_winograd,
+        conv2d_forward_winograd, conv2d_forward_winograd_transformed, conv2d_input_grad_winograd,
+        conv2d_weight_grad_winograd, suits_winograd, winograd_weights,
     };
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -152,8 +161,18 @@ pub(super) mod flex {
         ) -> FloatTensor<Self>;
     }
 
-    /// The gradients of [`ConvKernels::conv2d_im2col`]; called from its autodiff node only.
+    /// What the autodiff implementation of [`ConvKernels`] runs on the inner backend: the
+    /// forward pass with weights that change between calls, and the gradients.
     pub trait ConvKernelsBackward: Backend {
+        /// `x [N, C, H, W]`, `weight [Co, C, KH, KW]`, `bias [Co]` → `[N, Co, OH, OW]`, with
+        /// the weights read as they are (training: never kept in [`crate::prepared`]).
+        fn conv2d_im2col_training(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: Option<FloatTensor<Self>>,
+            options: ConvOptions<2>,
+        ) -> FloatTensor<Self>;
+
         /// From `grad [N, Co, OH, OW]`: the gradients of `x`, `weight` and the bias, each only
         /// where `want = [x, weight, bias]` asks.
         #[allow(clippy::type_complexity)]
@@ -201,18 +220,36 @@ pub(super) mod flex {
         FlexTensor::from_data(TensorData::new(values, shape))
     }
 
+    /// Where a forward pass's weights come from.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Weights {
+        /// Evaluation mode: the model's parameters, the same on every call, read in the form
+        /// each kernel prefers, prepared once ([`crate::prepared`]).
+        Constant,
+        /// Training: new on every step, read as they are.
+        Varying,
+    }
+
     /// Forward pass on flex: our kernel, or burn's for what it does not handle.
     fn flex_forward(
         x: FlexTensor,
         weight: FlexTensor,
         bias: Option<FlexTensor>,
         options: ConvOptions<2>,
+        weights: Weights,
     ) -> FlexTensor {
         let Some(g) = geometry(&x, &weight, &options) else {
             return Flex::conv2d(x, weight, bias, options);
         };
-        let (x, weight) = (values(&x), values(&weight));
+        let x = values(&x);
         let bias = bias.as_ref().map(values);
+        let shape = [g.batch, g.channels_out, g.out[0], g.out[1]];
+        if weights == Weights::Constant
+            && let Some(out) = forward_prepared(slice(&x), &weight, bias.as_ref().map(slice), &g)
+        {
+            return tensor(out, shape);
+        }
+        let weight = values(&weight);
         let forward = if suits_dense(&g) {
             conv2d_forward_dense
         } else if suits_winograd(&g) {
@@ -221,12 +258,41 @@ pub(super) mod flex {
             conv2d_forward
         };
         let out = forward(slice(&x), slice(&weight), bias.as_ref().map(slice), &g);
-        tensor(out, [g.batch, g.channels_out, g.out[0], g.out[1]])
+        tensor(out, shape)
+    }
+
+    /// The forward pass from the weights' prepared form: `Dᵀ` for maps smaller than the
+    /// kernel, Winograd's `U` where Winograd suits, the weights' panels for few output pixels.
+    /// `None` otherwise (the GEMM crate's packing pays back) and when the weights cannot be
+    /// kept (a view into a larger buffer).
+    fn forward_prepared(
+        x: &[f32],
+        weight: &FlexTensor,
+        bias: Option<&[f32]>,
+        g: &ConvGeometry,
+    ) -> Option<Vec<f32>> {
+        // Dᵀ where it holds fewer floats than the weights (a 1x1 output), the panels of the
+        // weights otherwise.
+        let dense_smaller = g.out_plane() * g.in_plane() < g.kernel[0] * g.kernel[1];
+        Some(if dense_shape(g) && dense_smaller {
+            let form = Form::DenseTransposed(ConvGeometry { batch: 0, ..*g });
+            let dense_t = prepared(weight, form, |w| dense_matrix_transposed(w, g))?;
+            conv2d_forward_dense_transposed(x, &dense_t, bias, g)
+        } else if suits_winograd(g) {
+            let u = prepared(weight, Form::Winograd, |w| winograd_weights(w, g))?;
+            conv2d_forward_winograd_transformed(x, &u, bias, g)
+        } else if g.batch * g.out_plane() <= PANEL_MAX_COLUMNS {
+            let co = g.channels_out;
+            let weight_panels = prepared(weight, Form::Panels, |w| panels(w, co))?;
+            conv2d_forward_panels(x, &weight_panels, bias, g)
+        } else {
+            return None;
+        })
     }
 
     impl ConvKernels for Flex {
         fn conv2d_im2col(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-            flex_forward(x, weight, None, options)
+            flex_forward(x, weight, None, options, Weights::Constant)
         }
 
         fn conv2d_im2col_bias(
@@ -235,11 +301,20 @@ pub(super) mod flex {
             bias: FlexTensor,
             options: ConvOptions<2>,
         ) -> FlexTensor {
-            flex_forward(x, weight, Some(bias), options)
+            flex_forward(x, weight, Some(bias), options, Weights::Constant)
         }
     }
 
     impl ConvKernelsBackward for Flex {
+        fn conv2d_im2col_training(
+            x: FlexTensor,
+            weight: FlexTensor,
+            bias: Option<FlexTensor>,
+            options: ConvOptions<2>,
+        ) -> FlexTensor {
+            flex_forward(x, weight, bias, options, Weights::Varying)
+        }
+
         fn conv2d_im2col_backward(
             x: FlexTensor,
             weight: FlexTensor,
@@ -364,7 +439,7 @@ pub(super) mod flex {
             options: ConvOptions<2>,
         ) -> FloatTensor<Self> {
             record::<B, C, 2>([x, weight], options.clone(), |[x, weight]| {
-                B::conv2d_im2col(x, weight, options)
+                B::conv2d_im2col_training(x, weight, None, options)
             })
         }
 
@@ -375,7 +450,7 @@ pub(super) mod flex {
             options: ConvOptions<2>,
         ) -> FloatTensor<Self> {
             record::<B, C, 3>([x, weight, bias], options.clone(), |[x, weight, bias]| {
-                B::conv2d_im2col_bias(x, weight, bias, options)
+                B::conv2d_im2col_training(x, weight, Some(bias), options)
             })
         }
     }

@@ -31,12 +31,18 @@ const DENSE_MAX_LEN: usize = 1 << 23;
 /// input map has fewer pixels than the kernel has taps, the batch has at least
 /// [`DENSE_MIN_BATCH`] images, and `D` fits in `DENSE_MAX_LEN` floats.
 pub fn suits_dense(g: &ConvGeometry) -> bool {
+    g.batch >= DENSE_MIN_BATCH && dense_shape(g)
+}
+
+/// Whether the dense form suits this convolution's shape, whatever the batch: the input map
+/// has fewer pixels than the kernel has taps and `D` fits in `DENSE_MAX_LEN` floats. With `D`
+/// built once ([`crate::prepared`]), any batch gains from it.
+pub fn dense_shape(g: &ConvGeometry) -> bool {
     let dense_len = (g.channels_out * g.out_plane()).checked_mul(g.channels_in * g.in_plane());
     let [x_len, w_len, _] = g.lens();
     x_len > 0
         && w_len > 0
         && g.in_plane() < g.kernel[0] * g.kernel[1]
-        && g.batch >= DENSE_MIN_BATCH
         && dense_len.is_some_and(|len| len <= DENSE_MAX_LEN)
 }
 
@@ -153,15 +159,47 @@ pub fn conv2d_forward_dense(
     bias: Option<&[f32]>,
     g: &ConvGeometry,
 ) -> Vec<f32> {
-    let [x_len, w_len, out_len] = g.lens();
+    let [x_len, w_len, _] = g.lens();
     assert_eq!(
         (x.len(), weight.len()),
         (x_len, w_len),
         "conv2d_forward_dense: sizes"
     );
-    let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
-    let mut out = vec![0.0f32; out_len];
     with_dense_matrix(weight, g, &links(g), true, |dense_t| {
+        conv2d_forward_dense_transposed(x, dense_t, bias, g)
+    })
+}
+
+/// `Dᵀ [C·H·W, Co·OH·OW]` of `weight [Co, C, KH, KW]` in a new buffer (the form that
+/// [`conv2d_forward_dense_transposed`] reads).
+pub fn dense_matrix_transposed(weight: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
+    let mut dense_t = vec![0.0f32; rows * cols];
+    fill_dense_matrix(weight, g, &links(g), true, &mut dense_t);
+    dense_t
+}
+
+/// Fewest images for which the forward product runs with the batch as the GEMM's rows; below
+/// it, `D`'s rows are the GEMM's and it reads `Dᵀ` in place, unpacked.
+const DENSE_BATCH_ROWS: usize = 16;
+
+/// [`conv2d_forward_dense`] from `dense_t`, the weights' `Dᵀ [C·H·W, Co·OH·OW]`
+/// ([`dense_matrix_transposed`]).
+pub fn conv2d_forward_dense_transposed(
+    x: &[f32],
+    dense_t: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeometry,
+) -> Vec<f32> {
+    let [x_len, _, out_len] = g.lens();
+    let (rows, cols) = (g.channels_out * g.out_plane(), g.channels_in * g.in_plane());
+    assert_eq!(
+        (x.len(), dense_t.len()),
+        (x_len, rows * cols),
+        "conv2d_forward_dense_transposed: sizes"
+    );
+    let mut out = vec![0.0f32; out_len];
+    if g.batch >= DENSE_BATCH_ROWS {
         // out[N, rows] = x[N, cols] × Dᵀ
         gemm(
             [g.batch, rows, cols],
@@ -171,7 +209,17 @@ pub fn conv2d_forward_dense(
             (dense_t, rows, 1),
             true,
         );
-    });
+    } else {
+        // outᵀ[rows, N] = D[rows, cols] × xᵀ[cols, N], D read column-major from Dᵀ.
+        gemm(
+            [rows, g.batch, cols],
+            (&mut out, 1, rows),
+            false,
+            (dense_t, 1, rows),
+            (x, 1, cols),
+            true,
+        );
+    }
     if let Some(bias) = bias {
         for_each_slice(&mut out, g.out_plane(), true, |index, plane| {
             let b = bias[index % g.channels_out];

@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 
 use crate::gemm::{PARALLEL_GEMM_OPS, gemm};
+use crate::panels::{PANEL, panel_product};
 
 /// Largest unfolded-patch buffer, in floats (16 MiB), before a batch is split into chunks.
 pub const COLS_BUDGET: usize = 1 << 22;
@@ -49,7 +50,7 @@ const PIXEL_MAJOR_MIN_CHANNELS: usize = 8;
 /// Sizes of one convolution: input `[batch, channels_in, height, width]`, weight
 /// `[channels_out, channels_in, kernel[0], kernel[1]]`, output `[batch, channels_out,
 /// out[0], out[1]]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConvGeometry {
     /// Images in the batch (N).
     pub batch: usize,
@@ -278,10 +279,43 @@ pub fn conv2d_forward(
     bias: Option<&[f32]>,
     g: &ConvGeometry,
 ) -> Vec<f32> {
+    forward(x, Weights::RowMajor(weight), bias, g)
+}
+
+/// [`conv2d_forward`] from the weights laid out in panels ([`crate::panels::panels`] of
+/// `weight [Co, C·KH·KW]`), for few output pixels in all (`N·OH·OW`, batch-1 inference):
+/// the product runs on [`crate::panels::panel_product`] instead of the GEMM crate.
+pub fn conv2d_forward_panels(
+    x: &[f32],
+    weight_panels: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeometry,
+) -> Vec<f32> {
+    forward(x, Weights::Panels(weight_panels), bias, g)
+}
+
+/// A forward pass's weights, as the product reads them.
+#[derive(Clone, Copy)]
+enum Weights<'a> {
+    /// `[Co, C·KH·KW]`, row-major: the GEMM crate's left operand.
+    RowMajor(&'a [f32]),
+    /// Panels of `[Co, C·KH·KW]` ([`crate::panels`]).
+    Panels(&'a [f32]),
+}
+
+/// The forward pass, from the weights in either layout.
+fn forward(x: &[f32], weight: Weights, bias: Option<&[f32]>, g: &ConvGeometry) -> Vec<f32> {
     let [x_len, w_len, out_len] = g.lens();
+    let (weight_len, want_len) = match weight {
+        Weights::RowMajor(w) => (w.len(), w_len),
+        Weights::Panels(w) => (
+            w.len(),
+            g.channels_out.div_ceil(PANEL) * PANEL * g.patch_len(),
+        ),
+    };
     assert_eq!(
-        (x.len(), weight.len()),
-        (x_len, w_len),
+        (x.len(), weight_len),
+        (x_len, want_len),
         "conv2d_forward: sizes"
     );
     let mut out = vec![0.0f32; out_len];
@@ -309,7 +343,7 @@ pub fn conv2d_forward(
 /// The forward pass of images `first..first + count`, unfolded into `cols`, their output
 /// channel-major in `out_cm`, then written to `out [count, Co, OH, OW]` with the bias.
 fn forward_chunk(
-    (x, weight, bias): (&[f32], &[f32], Option<&[f32]>),
+    (x, weight, bias): (&[f32], Weights, Option<&[f32]>),
     g: &ConvGeometry,
     (first, count): (usize, usize),
     (cols, out_cm): (&mut [f32], &mut [f32]),
@@ -319,14 +353,20 @@ fn forward_chunk(
     let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
     let row_len = count * plane;
     im2col(x, g, first, count, cols, parallel);
-    gemm(
-        [co, row_len, patch],
-        (out_cm, row_len, 1),
-        false,
-        (weight, patch, 1),
-        (cols, row_len, 1),
-        parallel,
-    );
+    match weight {
+        Weights::RowMajor(weight) => gemm(
+            [co, row_len, patch],
+            (out_cm, row_len, 1),
+            false,
+            (weight, patch, 1),
+            (cols, row_len, 1),
+            parallel,
+        ),
+        Weights::Panels(weight) => {
+            let (cols, out_cm) = (&cols[..patch * row_len], &mut out_cm[..co * row_len]);
+            panel_product(weight, cols, out_cm, [co, row_len, patch]);
+        }
+    }
     // [Co, n·OH·OW] → [n, Co, OH·OW], adding the bias.
     for_each_slice(out, plane, parallel, |index, dst| {
         let (image, channel) = (index / co, index % co);

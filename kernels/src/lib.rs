@@ -30,6 +30,10 @@ mod gemm;
 #[cfg(feature = "flex")]
 pub mod im2col;
 pub mod max_pool;
+#[cfg(feature = "flex")]
+pub mod panels;
+#[cfg(feature = "flex")]
+pub mod prepared;
 pub mod sgd;
 #[cfg(feature = "flex")]
 #[macro_use]

@@ -374,9 +374,29 @@ pub fn conv2d_forward_winograd(
         (x_len, w_len),
         "conv2d_forward_winograd: sizes"
     );
-    let u = transform_weights(weight, g, false);
+    conv2d_forward_winograd_transformed(x, &winograd_weights(weight, g), bias, g)
+}
+
+/// `U [Co, C, 16]`, the transformed kernel of `weight [Co, C, 3, 3]` that
+/// [`conv2d_forward_winograd_transformed`] reads.
+pub fn winograd_weights(weight: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    transform_weights(weight, g, false)
+}
+
+/// [`conv2d_forward_winograd`] from the transformed kernel `u` ([`winograd_weights`]).
+pub fn conv2d_forward_winograd_transformed(
+    x: &[f32],
+    u: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeometry,
+) -> Vec<f32> {
+    assert_eq!(
+        (x.len(), u.len()),
+        (g.lens()[0], POSITIONS * g.channels_out * g.channels_in),
+        "conv2d_forward_winograd_transformed: sizes"
+    );
     let [h, w] = g.input;
-    convolve(x, [g.batch, g.channels_in, h, w], &u, g.channels_out, bias)
+    convolve(x, [g.batch, g.channels_in, h, w], u, g.channels_out, bias)
 }
 
 /// Input gradient: from `grad [N, Co, H, W]` and `weight [Co, C, 3, 3]`, `dx [N, C, H, W]`
