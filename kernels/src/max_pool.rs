@@ -187,6 +187,82 @@ fn pool_plane(src: &[f32], g: &PoolGeometry, out: &mut [f32], indices: &mut [u32
     }
 }
 
+#[cfg(feature = "flex")]
+/// Forward pass without the argmax (evaluation mode: no backward pass will ask for it): the
+/// maxima of `x [planes, H, W]`, `[planes, OH, OW]`, equal to [`max_pool2d_forward`]'s.
+pub fn max_pool2d_values(x: &[f32], g: &PoolGeometry) -> Vec<f32> {
+    let ([h, w], [oh, ow]) = (g.input, g.out);
+    let (in_plane, out_plane) = (h * w, oh * ow);
+    assert_eq!(x.len(), g.planes * in_plane, "max_pool2d_values: sizes");
+    let mut out = vec![0.0f32; g.planes * out_plane];
+    if out_plane == 0 {
+        return out;
+    }
+    let halves = g.kernel == [2, 2] && g.stride == [2, 2] && g.padding == [0, 0];
+    for_each_slice(&mut out, out_plane, true, |plane, out| {
+        let src = &x[plane * in_plane..][..in_plane];
+        if halves {
+            pool_halves(src, w, out, ow);
+        } else {
+            pool_plane_values(src, g, out);
+        }
+    });
+    out
+}
+
+#[cfg(feature = "flex")]
+crate::multiversion! {
+    /// 2x2 windows, stride 2, on one plane `src [H, W]` into `out [OH, OW]`: the larger of
+    /// each row's pairs, then of the two rows, as [`pool_plane`] picks them.
+    fn pool_halves(src: &[f32], w: usize, out: &mut [f32], ow: usize) {
+        for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
+            let top = &src[2 * oy * w..][..2 * ow];
+            let bottom = &src[(2 * oy + 1) * w..][..2 * ow];
+            for ((out, top), bottom) in out_row
+                .iter_mut()
+                .zip(top.chunks_exact(2))
+                .zip(bottom.chunks_exact(2))
+            {
+                *out = larger(larger(top[0], top[1]), larger(bottom[0], bottom[1]));
+            }
+        }
+    }
+}
+
+#[cfg(feature = "flex")]
+/// Any window on one plane `src [H, W]` into `out [OH, OW]`, values only.
+fn pool_plane_values(src: &[f32], g: &PoolGeometry, out: &mut [f32]) {
+    let ([h, w], [_, ow]) = (g.input, g.out);
+    let clip = |start: usize, axis: usize, size: usize| {
+        let start = start as isize - g.padding[axis] as isize;
+        let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
+        (start.max(0) as usize, end)
+    };
+    let column_windows: Vec<(usize, usize)> =
+        (0..ow).map(|ox| clip(ox * g.stride[1], 1, w)).collect();
+    for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
+        let (y0, y1) = clip(oy * g.stride[0], 0, h);
+        for (out, &(x0, x1)) in out_row.iter_mut().zip(&column_windows) {
+            let row_best = |iy: usize| {
+                let row = &src[iy * w + x0..iy * w + x1];
+                row[1..].iter().fold(row[0], |best, &v| larger(best, v))
+            };
+            *out = (y0 + 1..y1).fold(row_best(y0), |best, iy| larger(best, row_best(iy)));
+        }
+    }
+}
+
+#[cfg(feature = "flex")]
+/// The value [`pick`] picks of `earlier` and `later`: `later` when larger or NaN.
+#[inline(always)]
+fn larger(earlier: f32, later: f32) -> f32 {
+    if (later > earlier) | later.is_nan() {
+        later
+    } else {
+        earlier
+    }
+}
+
 /// Of two input pixels of `src` (indices, in scan order), the one with the larger value; on a
 /// tie the earlier one, and NaN wins (the later NaN), so that NaN propagates as in PyTorch.
 ///
@@ -230,7 +306,7 @@ pub use flex::PoolKernels;
 
 #[cfg(feature = "flex")]
 mod flex {
-    use super::{PoolGeometry, max_pool2d_backward, max_pool2d_forward};
+    use super::{PoolGeometry, max_pool2d_backward, max_pool2d_forward, max_pool2d_values};
     use burn::backend::autodiff::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -297,8 +373,13 @@ mod flex {
     }
 
     impl PoolKernels for Flex {
+        /// Evaluation mode: the maxima only.
         fn max_pool2d_flex(x: FlexTensor, window: [usize; 6]) -> FlexTensor {
-            forward(x, window).0
+            let [n, c, _, _] = x.shape().dims::<4>();
+            let (g, x) = prepare(&x, window);
+            let values = x.as_slice::<f32>().expect("contiguous float32");
+            let out = max_pool2d_values(values, &g);
+            FlexTensor::from_data(TensorData::new(out, [n, c, g.out[0], g.out[1]]))
         }
     }
 
@@ -354,6 +435,39 @@ mod flex {
                 }
                 OpsKind::UnTracked(prep) => prep.finish(forward(x.into_primitive(), window).0),
             }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+
+    /// The evaluation-mode maxima are the training-mode ones bit for bit, NaN (propagated) and
+    /// signed zeros (the earlier of equal values) included, on LeNet's 2x2 windows and others.
+    #[test]
+    fn values_only_pooling_equals_the_argmax_pooling() {
+        let windows = [
+            ([6, 28, 28], [2, 2], [2, 2], [0, 0]),
+            ([3, 5, 7], [2, 2], [2, 2], [0, 0]),
+            ([4, 16, 15], [3, 3], [2, 2], [1, 1]),
+            ([2, 7, 9], [2, 3], [1, 2], [1, 0]),
+        ];
+        for ([planes, h, w], kernel, stride, padding) in windows {
+            let g = PoolGeometry::new(planes, [h, w], kernel, stride, padding).unwrap();
+            // Few distinct values (many ties), zeros of both signs, and a few NaNs.
+            let x: Vec<f32> = (0..planes * h * w)
+                .map(|i| match (i * 7919) % 23 {
+                    0 => f32::NAN,
+                    1 => -0.0,
+                    2 => 0.0,
+                    r => (r % 5) as f32 - 2.0,
+                })
+                .collect();
+            let (with_indices, _) = max_pool2d_forward(&x, &g);
+            let values = max_pool2d_values(&x, &g);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&values), bits(&with_indices), "{g:?}");
         }
     }
 }
