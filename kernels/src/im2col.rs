@@ -352,6 +352,9 @@ fn forward_chunk(
 ) {
     let (co, plane, patch) = (g.channels_out, g.out_plane(), g.patch_len());
     let row_len = count * plane;
+    // Few output pixels (the panels' case): the unfolding and the copy out are too small to
+    // hand to another thread.
+    let parallel = parallel && matches!(weight, Weights::RowMajor(_));
     im2col(x, g, first, count, cols, parallel);
     match weight {
         Weights::RowMajor(weight) => gemm(

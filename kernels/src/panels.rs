@@ -12,7 +12,7 @@
 
 use rayon::prelude::*;
 
-/// Rows (output channels) per panel: two AVX2 vectors.
+/// Rows (output channels) per panel: two AVX2 vectors, one AVX-512 vector.
 pub const PANEL: usize = 16;
 
 /// Output columns computed together (the panel's sums: 2 vectors x 6 = 12 registers of 16).
@@ -57,14 +57,25 @@ pub fn panel_product(a: &[f32], b: &[f32], out: &mut [f32], [m, n, k]: [usize; 3
     }
 }
 
-/// One panel's rows of the product: `out [rows, N]` (`rows ≤ PANEL`), in blocks of
-/// [`COLUMNS`] columns, with AVX2 + FMA where the CPU has them.
+/// One panel's rows of the product: `out [rows, N]` (`rows ≤ PANEL`), in blocks of up to
+/// [`COLUMNS_AVX512`] columns with AVX-512, [`COLUMNS`] otherwise.
 fn panel_rows(panel: &[f32], b: &[f32], out: &mut [f32], [n, k]: [usize; 2]) {
+    let columns = if has_avx512() {
+        COLUMNS_AVX512
+    } else {
+        COLUMNS
+    };
     let mut first = 0;
     while first < n {
-        let count = COLUMNS.min(n - first);
+        let count = columns.min(n - first);
         let at = [n, k, first];
         match count {
+            12 => block::<12>(panel, b, out, at),
+            11 => block::<11>(panel, b, out, at),
+            10 => block::<10>(panel, b, out, at),
+            9 => block::<9>(panel, b, out, at),
+            8 => block::<8>(panel, b, out, at),
+            7 => block::<7>(panel, b, out, at),
             6 => block::<6>(panel, b, out, at),
             5 => block::<5>(panel, b, out, at),
             4 => block::<4>(panel, b, out, at),
@@ -76,6 +87,22 @@ fn panel_rows(panel: &[f32], b: &[f32], out: &mut [f32], [n, k]: [usize; 2]) {
     }
 }
 
+/// Output columns computed together with AVX-512: the panel is one vector, its sums 12.
+const COLUMNS_AVX512: usize = 12;
+
+/// Whether this CPU runs AVX-512F (checked once; later calls read a cached flag).
+#[inline]
+fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Columns `first..first + C` of one panel's rows.
 #[inline(always)]
 fn block<const C: usize>(panel: &[f32], b: &[f32], out: &mut [f32], at: [usize; 3]) {
@@ -84,6 +111,12 @@ fn block<const C: usize>(panel: &[f32], b: &[f32], out: &mut [f32], at: [usize; 
         panel.len() >= k * PANEL && b.len() >= k * n && first + C <= n,
         "panel block: sizes"
     );
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        // SAFETY: the CPU has AVX-512F, and the assert above keeps every read in bounds.
+        let sums = unsafe { block_sums_avx512::<C>(panel, b, at) };
+        return write_sums(&sums, out, n, first);
+    }
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx2_fma() {
         // SAFETY: the CPU has AVX2 and FMA, and the assert above keeps every read in bounds.
@@ -143,6 +176,36 @@ unsafe fn block_sums_avx2<const C: usize>(
     sums
 }
 
+/// [`block_sums_avx2`] with AVX-512: the panel's 16 weights are one vector.
+///
+/// # Safety
+/// The CPU has AVX-512F; `panel` holds `k·PANEL` floats and `b` `k·n`, with `first + C ≤ n`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn block_sums_avx512<const C: usize>(
+    panel: &[f32],
+    b: &[f32],
+    [n, k, first]: [usize; 3],
+) -> [[f32; PANEL]; C] {
+    use std::arch::x86_64::*;
+    let mut sums = [_mm512_setzero_ps(); C];
+    let (a, b) = (panel.as_ptr(), b.as_ptr());
+    for tap in 0..k {
+        // SAFETY (all reads): as in `block_sums_avx2`.
+        let weights = unsafe { _mm512_loadu_ps(a.add(tap * PANEL)) };
+        for (column, sum) in sums.iter_mut().enumerate() {
+            let bv = _mm512_set1_ps(unsafe { *b.add(tap * n + first + column) });
+            *sum = _mm512_fmadd_ps(weights, bv, *sum);
+        }
+    }
+    let mut out = [[0.0f32; PANEL]; C];
+    for (out, sum) in out.iter_mut().zip(&sums) {
+        // SAFETY: one store of 16 floats into a 16-float row.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), *sum) };
+    }
+    out
+}
+
 /// `out[row, first + column] = sums[column][row]` for the rows `out` has.
 #[inline(always)]
 fn write_sums<const C: usize>(sums: &[[f32; PANEL]; C], out: &mut [f32], n: usize, first: usize) {
@@ -185,6 +248,41 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Each vector kernel this CPU runs gives the portable loop's sums (fused multiply-adds in
+    /// the same order), whichever one `panel_product` picks here.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn vector_kernels_match_the_portable_loop() {
+        let (n, k) = (13, 37);
+        let panel: Vec<f32> = (0..k * PANEL)
+            .map(|i| ((i * 3 % 17) as f32 - 8.0) * 0.125)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 11 % 7) as f32 - 3.0) * 0.5)
+            .collect();
+        let portable = |first: usize, columns: usize| -> Vec<f32> {
+            let mut sums = vec![0.0f32; columns * PANEL];
+            for c in 0..columns {
+                for row in 0..PANEL {
+                    sums[c * PANEL + row] = (0..k).fold(0.0f32, |s, t| {
+                        panel[t * PANEL + row].mul_add(b[t * n + first + c], s)
+                    });
+                }
+            }
+            sums
+        };
+        if crate::simd::has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA; 1 + 6 ≤ n, sizes as required.
+            let sums = unsafe { block_sums_avx2::<6>(&panel, &b, [n, k, 1]) };
+            assert_eq!(sums.concat(), portable(1, 6));
+        }
+        if has_avx512() {
+            // SAFETY: the CPU has AVX-512F; 1 + 12 ≤ n, sizes as required.
+            let sums = unsafe { block_sums_avx512::<12>(&panel, &b, [n, k, 1]) };
+            assert_eq!(sums.concat(), portable(1, 12));
         }
     }
 }
