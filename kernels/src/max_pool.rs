@@ -112,6 +112,19 @@ impl PoolGeometry {
             out: [dim(0)?, dim(1)?],
         })
     }
+
+    /// Input rows (`axis` 0) or columns (1) `begin..end` of output position `out`'s window,
+    /// clipped to the input: every window keeps some (padding ≤ kernel / 2).
+    fn window(&self, out: usize, axis: usize) -> (usize, usize) {
+        let start = (out * self.stride[axis]) as isize - self.padding[axis] as isize;
+        let end = (start + self.kernel[axis] as isize).min(self.input[axis] as isize) as usize;
+        (start.max(0) as usize, end)
+    }
+
+    /// Each output column's window ([`PoolGeometry::window`]), the same on every row.
+    fn column_windows(&self) -> Vec<(usize, usize)> {
+        (0..self.out[1]).map(|ox| self.window(ox, 1)).collect()
+    }
 }
 
 #[cfg(feature = "flex")]
@@ -145,16 +158,8 @@ pub fn max_pool2d_forward(x: &[f32], g: &PoolGeometry) -> (Vec<f32>, Vec<u32>) {
 /// Pools one input plane `src [H, W]` into `out [OH, OW]`, with each maximum's index in
 /// `indices`.
 fn pool_plane(src: &[f32], g: &PoolGeometry, out: &mut [f32], indices: &mut [u32]) {
-    let ([h, w], [_, ow]) = (g.input, g.out);
-    // The part of a window inside `0..size`: every window has one (padding ≤ kernel / 2).
-    let clip = |start: usize, axis: usize, size: usize| {
-        let start = start as isize - g.padding[axis] as isize;
-        let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
-        (start.max(0) as usize, end)
-    };
-    // Each output column's window, the same on every row.
-    let column_windows: Vec<(usize, usize)> =
-        (0..ow).map(|ox| clip(ox * g.stride[1], 1, w)).collect();
+    let ([_, w], [_, ow]) = (g.input, g.out);
+    let column_windows = g.column_windows();
     let halves = g.kernel == [2, 2] && g.stride == [2, 2] && g.padding == [0, 0];
     let rows = out.chunks_exact_mut(ow).zip(indices.chunks_exact_mut(ow));
     for (oy, (out_row, index_row)) in rows.enumerate() {
@@ -172,7 +177,7 @@ fn pool_plane(src: &[f32], g: &PoolGeometry, out: &mut [f32], indices: &mut [u32
             }
             continue;
         }
-        let (y0, y1) = clip(oy * g.stride[0], 0, h);
+        let (y0, y1) = g.window(oy, 0);
         for (ox, &(x0, x1)) in column_windows.iter().enumerate() {
             // The best of each window row, then of those: independent chains per row.
             let row_best = |iy: usize| {
@@ -232,16 +237,10 @@ crate::multiversion! {
 #[cfg(feature = "flex")]
 /// Any window on one plane `src [H, W]` into `out [OH, OW]`, values only.
 fn pool_plane_values(src: &[f32], g: &PoolGeometry, out: &mut [f32]) {
-    let ([h, w], [_, ow]) = (g.input, g.out);
-    let clip = |start: usize, axis: usize, size: usize| {
-        let start = start as isize - g.padding[axis] as isize;
-        let end = (start + g.kernel[axis] as isize).min(size as isize) as usize;
-        (start.max(0) as usize, end)
-    };
-    let column_windows: Vec<(usize, usize)> =
-        (0..ow).map(|ox| clip(ox * g.stride[1], 1, w)).collect();
+    let ([_, w], [_, ow]) = (g.input, g.out);
+    let column_windows = g.column_windows();
     for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
-        let (y0, y1) = clip(oy * g.stride[0], 0, h);
+        let (y0, y1) = g.window(oy, 0);
         for (out, &(x0, x1)) in out_row.iter_mut().zip(&column_windows) {
             let row_best = |iy: usize| {
                 let row = &src[iy * w + x0..iy * w + x1];

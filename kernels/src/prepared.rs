@@ -58,7 +58,6 @@ struct Entry {
 #[derive(Default)]
 struct Cache {
     entries: HashMap<(usize, Form), Entry>,
-    floats: usize,
 }
 
 static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
@@ -87,12 +86,10 @@ pub(crate) fn prepared(
     let values: Arc<[f32]> = prepare(weight.as_slice::<f32>()?).into();
     let mut cache = lock();
     cache.entries.retain(|_, entry| !entry.source.is_unique());
-    cache.floats = cache.entries.values().map(|e| e.values.len()).sum();
-    if cache.floats + values.len() > MAX_FLOATS {
+    let kept: usize = cache.entries.values().map(|e| e.values.len()).sum();
+    if kept + values.len() > MAX_FLOATS {
         cache.entries.clear();
-        cache.floats = 0;
     }
-    cache.floats += values.len();
     cache.entries.insert(
         key,
         Entry {
